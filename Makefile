@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points; the work is done by scripts/ (see README.md).
+
+.PHONY: all check check-base vm kernel selftests series export-series \
+	mirror checkpatch deps clean distclean help
+
+all: check
+
+help:
+	@echo "make check          everything, from a fresh clone: the verdict"
+	@echo "make check-base     the same selftests on the unpatched base kernel"
+	@echo "make vm             a shell in the patched kernel (scripts/vm-run)"
+	@echo "make kernel         apply the series and build the kernel"
+	@echo "make selftests      build the selftests"
+	@echo "make export-series  build/linux commits -> patches/ + mirror"
+
+check:
+	scripts/check patched
+
+check-base:
+	scripts/check base
+
+deps:
+	scripts/deps
+
+series:
+	scripts/apply-series
+
+kernel: series
+	scripts/build-kernel patched
+
+selftests: kernel
+	scripts/build-selftests
+
+vm: kernel
+	scripts/vm-run
+
+export-series:
+	scripts/export-series
+
+mirror: series
+	scripts/check-mirror
+
+checkpatch: series
+	scripts/checkpatch-series
+
+clean:
+	rm -rf build/obj build/obj-base build/selftests build/results-* build/vm-*.log
+
+distclean:
+	rm -rf build
