@@ -1927,6 +1927,38 @@ int super_setup_bdi(struct super_block *sb)
 }
 EXPORT_SYMBOL(super_setup_bdi);
 
+#ifdef CONFIG_LOCKDEP
+/**
+ * current_holds_freeze_protection - does current hold freeze protection?
+ *
+ * Look through the locks lockdep sees current holding for any level of
+ * sb->s_writers (sb_start_write(), sb_start_pagefault(),
+ * sb_start_intwrite()) of any superblock.  Code that may wait for
+ * userspace, which may in turn write to any filesystem, must not hold
+ * any: see Documentation/filesystems/freezing.rst.
+ *
+ * Only meaningful while lockdep runs (debug_locks); use it in
+ * lockdep_assert*().
+ */
+bool current_holds_freeze_protection(void)
+{
+	struct task_struct *curr = current;
+	int i, level;
+
+	for (i = 0; i < curr->lockdep_depth; i++) {
+		const char *name = curr->held_locks[i].instance->name;
+
+		for (level = 0; level < SB_FREEZE_LEVELS; level++) {
+			/* The rw_sem lockdep maps are named by sb_writers_name[] */
+			if (name == sb_writers_name[level])
+				return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_GPL(current_holds_freeze_protection);
+#endif
+
 /**
  * sb_wait_write - wait until all writers to given file system finish
  * @sb: the super for which we wait

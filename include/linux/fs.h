@@ -2681,6 +2681,14 @@ extern int vfs_statfs(const struct path *, struct kstatfs *);
 extern int user_statfs(const char __user *, struct kstatfs *);
 extern int fd_statfs(int, struct kstatfs *);
 int freeze_super(struct super_block *super, enum freeze_holder who);
+#ifdef CONFIG_LOCKDEP
+bool current_holds_freeze_protection(void);
+#else
+static inline bool current_holds_freeze_protection(void)
+{
+	return false;
+}
+#endif
 int thaw_super(struct super_block *super, enum freeze_holder who);
 extern __printf(2, 3)
 int super_setup_bdi_name(struct super_block *sb, char *fmt, ...);

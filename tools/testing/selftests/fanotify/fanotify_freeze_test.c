@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fsfreeze against a userspace-backed filesystem: the read -> write ->
- * read chain on SB_FREEZE_WRITE (write(fsA_fd, mmap(fsB_fd))).
+ * fsfreeze against userspace that serves a filesystem access: an HSM
+ * answering a permission event, a FUSE daemon serving a fault.
+ *
+ * chain1: open(O_TRUNC) raised FAN_OPEN_PERM with write access (sb freeze
+ * protection) held; the listener writes to the same filesystem while a
+ * freeze waits for the opener.
+ *
+ * chain3: the read -> write -> read chain on SB_FREEZE_WRITE
+ * (write(fsA_fd, mmap(fsB_fd))):
  *
  *  thread A                  freezer                  daemon (FUSE, fsB)
  *  write(fsA_fd, buf)
@@ -62,9 +69,14 @@ static unsigned char data_byte(off_t off)
 struct chain {
 	char dir[64], img[96], fsa[96], fsb[96];
 	struct fuse_session *se;
+	unsigned int fuse_conn;		/* /sys/fs/fuse/connections/<this> */
 	pthread_t daemon, writer, freezer;
 	bool daemon_started, writer_started, freezer_started;
 	int fsa_dirfd;
+
+	int fan_fd;			/* chain1: the HSM's group */
+	pid_t event_pid;
+	int open_ret, open_errno;
 
 	atomic_int hooked;		/* the first FUSE_READ starts the chain */
 	atomic_int freezer_tid;
@@ -144,7 +156,7 @@ static bool wait_freezer_waits_for_writers(int tid, int ms)
 	long end = now_ms() + ms;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
-	while (now_ms() < end) {
+	while (now_ms() < end && !atomic_load(&chain->freezer_done)) {
 		int fd = open(path, O_RDONLY);
 		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
@@ -180,12 +192,12 @@ static void *freezer_fn(void *arg)
  * freeze, wait until it waits for A, then write to fsA as an HSM or a
  * FUSE server writing its cache would.
  */
-static void daemon_hook(void)
+/* Start FIFREEZE on fsA; return once it waits for writers or is done. */
+static void start_freeze_and_wait(void)
 {
-	int fd, tid = 0;
+	int tid = 0;
 	long end;
 
-	chain->t_hook = now_ms() - chain->t0;
 	if (pthread_create(&chain->freezer, NULL, freezer_fn, NULL))
 		return;
 	chain->freezer_started = true;
@@ -193,6 +205,12 @@ static void daemon_hook(void)
 		tid = atomic_load(&chain->freezer_tid);
 	chain->freezer_seen = tid && wait_freezer_waits_for_writers(tid, 5000);
 	chain->t_blocked = now_ms() - chain->t0;
+}
+
+/* Write to fsA, as an HSM or a FUSE server writing its cache would. */
+static void daemon_write(void)
+{
+	int fd;
 
 	fd = openat(chain->fsa_dirfd, "daemon", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	chain->daemon_write_ret = fd < 0 ? -1 :
@@ -202,6 +220,17 @@ static void daemon_hook(void)
 	if (fd >= 0)
 		close(fd);
 	atomic_store(&chain->daemon_write_done, 1);
+}
+
+/*
+ * The daemon's side of the chain, on the fault from thread A: start the
+ * freeze, wait until it waits for A, then write to fsA.
+ */
+static void daemon_hook(void)
+{
+	chain->t_hook = now_ms() - chain->t0;
+	start_freeze_and_wait();
+	daemon_write();
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -301,7 +330,6 @@ static bool wait_all_done(int ms)
 static void break_the_chain(struct __test_metadata *_metadata)
 {
 	char path[96];
-	struct stat st;
 	long end;
 
 	TH_LOG("HANG: after %d s, writer %s, FIFREEZE %s, daemon write %s",
@@ -309,12 +337,11 @@ static void break_the_chain(struct __test_metadata *_metadata)
 	       atomic_load(&chain->writer_done) ? "done" : "stuck in write(fsA, mmap(fsB))",
 	       atomic_load(&chain->freezer_done) ? "done" : "stuck waiting for writers",
 	       atomic_load(&chain->daemon_write_done) ? "done" : "stuck behind the freeze");
-	if (!stat(chain->fsb, &st)) {
-		snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
-			 minor(st.st_dev));
-		if (write_sysctl(path, "1"))
-			TH_LOG("cannot abort the FUSE connection (%s)", path);
-	}
+	/* Not stat(fsB): that would wait for the stuck daemon too. */
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
+		 chain->fuse_conn);
+	if (write_sysctl(path, "1"))
+		TH_LOG("cannot abort the FUSE connection (%s)", path);
 	for (end = now_ms() + 10000; now_ms() < end && !all_done(); usleep(50000)) {
 		if (atomic_load(&chain->freezer_done))
 			ioctl(chain->fsa_dirfd, FITHAW, 0);
@@ -357,22 +384,21 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-FIXTURE_SETUP(chain3)
+/* Map the shared state and make fsA: ext4 on a loop device. */
+static void setup_fsa(struct __test_metadata *_metadata, const char *tag)
 {
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char cmd[512];
 
 	chain = mmap(NULL, sizeof(*chain), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, chain);
 	chain->fsa_dirfd = -1;
+	chain->fan_fd = -1;
 
 	if (system("command -v mkfs.ext4 >/dev/null 2>&1"))
 		SKIP(return, "mkfs.ext4 not found (e2fsprogs)");
-	if (access("/dev/fuse", R_OK | W_OK))
-		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS)");
 
-	ASSERT_NE(NULL, fan_mkdtemp(chain->dir, sizeof(chain->dir), "freeze"));
+	ASSERT_NE(NULL, fan_mkdtemp(chain->dir, sizeof(chain->dir), tag));
 	snprintf(chain->img, sizeof(chain->img), "%s/fsA.img", chain->dir);
 	snprintf(chain->fsa, sizeof(chain->fsa), "%s/fsA", chain->dir);
 	snprintf(chain->fsb, sizeof(chain->fsb), "%s/fsB", chain->dir);
@@ -386,6 +412,31 @@ FIXTURE_SETUP(chain3)
 	}
 	chain->fsa_dirfd = open(chain->fsa, O_RDONLY | O_DIRECTORY);
 	ASSERT_LE(0, chain->fsa_dirfd);
+}
+
+static void teardown_fsa(struct __test_metadata *_metadata)
+{
+	char cmd[256];
+
+	if (chain->fsa_dirfd >= 0) {
+		ioctl(chain->fsa_dirfd, FITHAW, 0);
+		close(chain->fsa_dirfd);
+	}
+	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -rf %s",
+		 chain->fsa, chain->dir);
+	if (chain->dir[0] && system(cmd))
+		TH_LOG("cleanup failed: %s", cmd);
+}
+
+FIXTURE_SETUP(chain3)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	char path[64];
+	struct stat st;
+
+	setup_fsa(_metadata, "chain3");
+	if (access("/dev/fuse", R_OK | W_OK))
+		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS)");
 
 	ASSERT_EQ(0, fuse_opt_add_arg(&args, "fanotify_freeze_test"));
 	chain->se = fuse_session_new(&args, &fuse_ops, sizeof(fuse_ops), NULL);
@@ -394,6 +445,12 @@ FIXTURE_SETUP(chain3)
 	ASSERT_EQ(0, fuse_session_mount(chain->se, chain->fsb));
 	ASSERT_EQ(0, pthread_create(&chain->daemon, NULL, daemon_fn, NULL));
 	chain->daemon_started = true;
+	/* The connection's name in fusectl is the kernel's s_dev (major 0). */
+	ASSERT_EQ(0, stat(chain->fsb, &st));
+	chain->fuse_conn = minor(st.st_dev);
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u", chain->fuse_conn);
+	if (access(path, F_OK))
+		TH_LOG("no %s (fusectl): a hang could not be broken", path);
 
 	self->have_sysctl = !read_file(sysctl_timeout, self->saved_timeout,
 				       sizeof(self->saved_timeout)) &&
@@ -409,8 +466,6 @@ FIXTURE_SETUP(chain3)
 
 FIXTURE_TEARDOWN(chain3)
 {
-	char cmd[256];
-
 	if (self->have_sysctl) {
 		write_sysctl(sysctl_timeout, self->saved_timeout);
 		write_sysctl(sysctl_retries, self->saved_retries);
@@ -424,14 +479,7 @@ FIXTURE_TEARDOWN(chain3)
 			pthread_join(chain->daemon, NULL);
 		fuse_session_destroy(chain->se);
 	}
-	if (chain->fsa_dirfd >= 0) {
-		ioctl(chain->fsa_dirfd, FITHAW, 0);
-		close(chain->fsa_dirfd);
-	}
-	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -rf %s",
-		 chain->fsa, chain->dir);
-	if (chain->dir[0] && system(cmd))
-		TH_LOG("cleanup failed: %s", cmd);
+	teardown_fsa(_metadata);
 }
 
 TEST_F_TIMEOUT(chain3, write_mmap_fuse_vs_freeze, 90)
@@ -552,6 +600,145 @@ TEST_F(chain3, freeze_latency)
 	ksft_print_msg("freeze latency, max of 5: idle %ld ms, busy writer %ld ms; bound %s ms\n",
 		       idle_max, busy_max,
 		       self->have_sysctl ? "1000" : "none (unbounded kernel)");
+}
+
+/*
+ * chain1: the HSM answers FAN_OPEN_PERM for open(O_TRUNC) and writes to
+ * the same filesystem first, while a freeze starts.
+ *
+ *  opener                    freezer                  HSM (listener)
+ *  open(f, O_WRONLY|O_TRUNC)
+ *    mnt_want_write(fsA)       (6.12: before the event)
+ *    FAN_OPEN_PERM ------------------------------------> event
+ *                            FIFREEZE(fsA)
+ *                              waits for the opener
+ *                                                         write(fsA_fd2)
+ *                                                           waits for the
+ *                                                           freezer
+ *
+ * With write access taken only for the truncate, after the event, the
+ * freeze does not wait for the opener: FIFREEZE succeeds, the HSM's
+ * write waits for the thaw, then the open and the truncate complete.
+ */
+static void *hsm_fn(void *arg)
+{
+	char buf[FAN_TEST_BUF_LEN];
+	struct fanotify_event_metadata *ev;
+
+	ev = fan_read_event(chain->fan_fd, buf, sizeof(buf), WATCHDOG_MS);
+	if (!ev) {
+		atomic_store(&chain->daemon_write_done, 1);
+		return NULL;
+	}
+	chain->t_hook = now_ms() - chain->t0;
+	chain->event_pid = ev->pid;
+	atomic_store(&chain->hooked, 1);
+	start_freeze_and_wait();
+	daemon_write();
+	fan_respond(chain->fan_fd, ev->fd, FAN_ALLOW);
+	close(ev->fd);
+	return NULL;
+}
+
+static void *opener_fn(void *arg)
+{
+	int fd = openat(chain->fsa_dirfd, "target", O_WRONLY | O_TRUNC);
+
+	chain->open_ret = fd;
+	chain->open_errno = errno;
+	chain->writer_ret = fd < 0 ? -1 : write(fd, "new\n", 4);
+	chain->writer_errno = errno;
+	if (fd >= 0)
+		close(fd);
+	chain->t_writer_end = now_ms() - chain->t0;
+	atomic_store(&chain->writer_done, 1);
+	return NULL;
+}
+
+FIXTURE(chain1) {
+	pthread_t hsm, opener;
+};
+
+FIXTURE_SETUP(chain1)
+{
+	int fd;
+
+	setup_fsa(_metadata, "chain1");
+	fd = openat(chain->fsa_dirfd, "target", O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(12, write(fd, "stub content", 12));
+	close(fd);
+	chain->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDWR);
+	ASSERT_LE(0, chain->fan_fd);
+	ASSERT_EQ(0, fanotify_mark(chain->fan_fd, FAN_MARK_ADD, FAN_OPEN_PERM,
+				   chain->fsa_dirfd, "target"));
+}
+
+FIXTURE_TEARDOWN(chain1)
+{
+	if (chain->fan_fd >= 0)
+		close(chain->fan_fd);
+	teardown_fsa(_metadata);
+}
+
+TEST_F_TIMEOUT(chain1, open_trunc_perm_vs_freeze, 90)
+{
+	struct stat st;
+	long end;
+
+	chain->t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&self->hsm, NULL, hsm_fn, NULL));
+	ASSERT_EQ(0, pthread_create(&self->opener, NULL, opener_fn, NULL));
+
+	for (end = now_ms() + WATCHDOG_MS; now_ms() < end; usleep(10000))
+		if (atomic_load(&chain->freezer_done))
+			break;
+	if (!atomic_load(&chain->freezer_done)) {
+		TH_LOG("HANG: after %d s, open(O_TRUNC) %s, FIFREEZE %s, HSM write %s",
+		       WATCHDOG_MS / 1000,
+		       atomic_load(&chain->writer_done) ? "done" : "stuck in FAN_OPEN_PERM",
+		       "stuck waiting for the opener",
+		       atomic_load(&chain->daemon_write_done) ? "done" : "stuck behind the freeze");
+		/* Closing the group allows the open; then thaw. */
+		close(chain->fan_fd);
+		chain->fan_fd = -1;
+		for (end = now_ms() + 10000; now_ms() < end && !all_done(); usleep(50000))
+			if (atomic_load(&chain->freezer_done))
+				ioctl(chain->fsa_dirfd, FITHAW, 0);
+		ASSERT_TRUE(all_done()) {
+			TH_LOG("the chain could not be broken: tasks left in the kernel");
+		}
+		ASSERT_TRUE(0) {
+			TH_LOG("open(O_TRUNC) with FAN_OPEN_PERM held fsA's freeze protection");
+		}
+	}
+	ASSERT_TRUE(atomic_load(&chain->hooked));
+	ksft_print_msg("FIFREEZE returned %d (%s) after %ld ms with the open pending\n",
+		       chain->freeze_ret,
+		       chain->freeze_ret ? strerror(chain->freeze_errno) : "frozen",
+		       chain->freeze_ms);
+	ASSERT_EQ(0, chain->freeze_ret);
+
+	/* The HSM's write waits for the thaw, then everybody finishes. */
+	usleep(100000);
+	EXPECT_FALSE(atomic_load(&chain->daemon_write_done)) {
+		TH_LOG("the HSM wrote to a frozen filesystem");
+	}
+	ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FITHAW, 0));
+	ASSERT_TRUE(wait_all_done(10000));
+	pthread_join(self->hsm, NULL);
+	pthread_join(self->opener, NULL);
+	pthread_join(chain->freezer, NULL);
+
+	EXPECT_EQ(chain->event_pid, getpid());
+	ASSERT_LE(0, chain->open_ret) {
+		TH_LOG("open(O_TRUNC): %s", strerror(chain->open_errno));
+	}
+	ASSERT_EQ(4, chain->writer_ret);
+	ASSERT_EQ(sizeof(DAEMON_MSG) - 1, chain->daemon_write_ret);
+	/* The truncate happened, after the event: only "new\n" is left. */
+	ASSERT_EQ(0, fstatat(chain->fsa_dirfd, "target", &st, 0));
+	ASSERT_EQ(4, st.st_size);
 }
 
 TEST_HARNESS_MAIN
