@@ -78,6 +78,13 @@ struct chain {
 	pid_t event_pid;
 	int open_ret, open_errno;
 
+	/* stress: counters, and the stub files an HSM fills */
+	atomic_int stress, stop, hsm_stop, failures;
+	atomic_long fills, fill_bytes, reads, fuse_reads, writes;
+	atomic_long cycles, freeze_timeouts, max_freeze_ms;
+	atomic_int filled[16];
+	ino_t stub_ino[16];
+
 	atomic_int hooked;		/* the first FUSE_READ starts the chain */
 	atomic_int freezer_tid;
 	atomic_int writer_done, freezer_done, daemon_write_done;
@@ -243,8 +250,19 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		size = 0;
 	else if (off + size > DATA_SIZE)
 		size = DATA_SIZE - off;
-	if (size && !atomic_exchange(&chain->hooked, 1))
+	if (atomic_load(&chain->stress)) {
+		/* A FUSE server that logs to fsA while serving a fault. */
+		int fd = openat(chain->fsa_dirfd, "fuselog",
+				O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd < 0 || write(fd, "read\n", 5) != 5)
+			atomic_fetch_add(&chain->failures, 1);
+		if (fd >= 0)
+			close(fd);
+		atomic_fetch_add(&chain->fuse_reads, 1);
+	} else if (size && !atomic_exchange(&chain->hooked, 1)) {
 		daemon_hook();
+	}
 	for (i = 0; i < size; i++)
 		buf[i] = data_byte(off + i);
 	fuse_reply_buf(req, buf, size);
@@ -416,14 +434,15 @@ static void setup_fsa(struct __test_metadata *_metadata, const char *tag)
 
 static void teardown_fsa(struct __test_metadata *_metadata)
 {
-	char cmd[256];
+	char cmd[512];
 
 	if (chain->fsa_dirfd >= 0) {
 		ioctl(chain->fsa_dirfd, FITHAW, 0);
 		close(chain->fsa_dirfd);
 	}
-	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -rf %s",
-		 chain->fsa, chain->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "umount -l %s 2>/dev/null; umount %s 2>/dev/null; rm -rf %s",
+		 chain->fsb, chain->fsa, chain->dir);
 	if (chain->dir[0] && system(cmd))
 		TH_LOG("cleanup failed: %s", cmd);
 }
@@ -600,6 +619,254 @@ TEST_F(chain3, freeze_latency)
 	ksft_print_msg("freeze latency, max of 5: idle %ld ms, busy writer %ld ms; bound %s ms\n",
 		       idle_max, busy_max,
 		       self->have_sysctl ? "1000" : "none (unbounded kernel)");
+}
+
+/*
+ * Stress: freeze/thaw cycles while readers hit unpopulated stubs that an
+ * HSM fills on FAN_ACCESS_PERM (through event->fd, on fsA itself), a
+ * writer writes from an mmap of the FUSE file (every fault makes the
+ * FUSE server write to fsA) and the FUSE server serves those faults.
+ * Any of them may be inside a chain when a freeze starts.  Everything
+ * must finish, every file's content is checked at the end, and the
+ * figures are printed.  FAN_STRESS_CYCLES sets the number of cycles.
+ */
+#define STUBS		16
+#define STUB_SIZE	(256 * 1024)
+
+static unsigned char stub_byte(int i, off_t off)
+{
+	return (i * 7 + off * 13 + off / 4096) % 253;
+}
+
+static int stub_index(int fd)
+{
+	struct stat st;
+	int i;
+
+	if (fstat(fd, &st))
+		return -1;
+	for (i = 0; i < STUBS; i++)
+		if (chain->stub_ino[i] == st.st_ino)
+			return i;
+	return -1;
+}
+
+/* Fill stub @i through the event's fd: I/O on it raises no events. */
+static int hsm_fill(int fd, int i)
+{
+	static __thread char buf[65536];
+	off_t off;
+	int j;
+
+	for (off = 0; off < STUB_SIZE; off += sizeof(buf)) {
+		for (j = 0; j < (int)sizeof(buf); j++)
+			buf[j] = stub_byte(i, off + j);
+		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -1;
+	}
+	return 0;
+}
+
+static void *stress_hsm_fn(void *arg)
+{
+	char buf[FAN_TEST_BUF_LEN], path[128];
+	struct fanotify_event_metadata *ev;
+	ssize_t len;
+
+	while (!atomic_load(&chain->hsm_stop)) {
+		if (fan_wait_readable(chain->fan_fd, 100) != 1)
+			continue;
+		len = read(chain->fan_fd, buf, sizeof(buf));
+		for (ev = (void *)buf; len > 0 && FAN_EVENT_OK(ev, len);
+		     ev = FAN_EVENT_NEXT(ev, len)) {
+			int i = stub_index(ev->fd);
+
+			if (i < 0 || atomic_load(&chain->filled[i])) {
+				/* A read that raced with the removal of the mark. */
+			} else if (hsm_fill(ev->fd, i)) {
+				atomic_fetch_add(&chain->failures, 1);
+			} else {
+				atomic_store(&chain->filled[i], 1);
+				atomic_fetch_add(&chain->fills, 1);
+				atomic_fetch_add(&chain->fill_bytes, STUB_SIZE);
+				/* Complete: drop the watch from the file. */
+				snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+				fanotify_mark(chain->fan_fd, FAN_MARK_REMOVE,
+					      FAN_ACCESS_PERM, AT_FDCWD, path);
+			}
+			fan_respond(chain->fan_fd, ev->fd, FAN_ALLOW);
+			close(ev->fd);
+		}
+	}
+	return NULL;
+}
+
+static void *stress_reader_fn(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+	char buf[4096], path[128];
+
+	while (!atomic_load(&chain->stop)) {
+		int i = rand_r(&seed) % STUBS, fd, j;
+		off_t off = (rand_r(&seed) % (STUB_SIZE / 4096)) * 4096;
+
+		snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || pread(fd, buf, sizeof(buf), off) != sizeof(buf)) {
+			atomic_fetch_add(&chain->failures, 1);
+		} else {
+			for (j = 0; j < (int)sizeof(buf); j++)
+				if ((unsigned char)buf[j] != stub_byte(i, off + j))
+					break;
+			if (j != sizeof(buf))
+				atomic_fetch_add(&chain->failures, 1);
+			atomic_fetch_add(&chain->reads, 1);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static void *stress_writer_fn(void *arg)
+{
+	while (!atomic_load(&chain->stop)) {
+		writer_fn(NULL);
+		if (chain->writer_ret != DATA_SIZE)
+			atomic_fetch_add(&chain->failures, 1);
+		atomic_fetch_add(&chain->writes, 1);
+	}
+	return NULL;
+}
+
+static void *stress_freezer_fn(void *arg)
+{
+	long cycles = (long)arg, i, t, max;
+
+	for (i = 0; i < cycles && !atomic_load(&chain->stop); i++) {
+		usleep(20000);
+		t = now_ms();
+		if (ioctl(chain->fsa_dirfd, FIFREEZE, 0)) {
+			if (errno == ETIMEDOUT)
+				atomic_fetch_add(&chain->freeze_timeouts, 1);
+			else
+				atomic_fetch_add(&chain->failures, 1);
+		} else {
+			usleep(10000);
+			if (ioctl(chain->fsa_dirfd, FITHAW, 0))
+				atomic_fetch_add(&chain->failures, 1);
+		}
+		t = now_ms() - t;
+		max = atomic_load(&chain->max_freeze_ms);
+		if (t > max)
+			atomic_store(&chain->max_freeze_ms, t);
+		atomic_fetch_add(&chain->cycles, 1);
+	}
+	atomic_store(&chain->freezer_done, 1);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(chain3, stress, 300)
+{
+	const char *env = getenv("FAN_STRESS_CYCLES");
+	long cycles = env ? atol(env) : 30, last = -1, stall_since;
+	pthread_t hsm, readers[2], writer, freezer;
+	char path[128], buf[4096];
+	struct stat st;
+	int i, j, fd;
+
+	for (i = 0; i < STUBS; i++) {
+		snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ftruncate(fd, STUB_SIZE));	/* sparse: a stub */
+		ASSERT_EQ(0, fstat(fd, &st));
+		chain->stub_ino[i] = st.st_ino;
+		close(fd);
+	}
+	chain->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDWR);
+	ASSERT_LE(0, chain->fan_fd);
+	for (i = 0; i < STUBS; i++) {
+		snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+		ASSERT_EQ(0, fanotify_mark(chain->fan_fd, FAN_MARK_ADD,
+					   FAN_ACCESS_PERM, AT_FDCWD, path));
+	}
+	atomic_store(&chain->stress, 1);
+	/* No daemon write to wait for, in break_the_chain() and teardown. */
+	atomic_store(&chain->daemon_write_done, 1);
+
+	ASSERT_EQ(0, pthread_create(&hsm, NULL, stress_hsm_fn, NULL));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&readers[i], NULL, stress_reader_fn,
+					    (void *)(long)(i + 1)));
+	ASSERT_EQ(0, pthread_create(&writer, NULL, stress_writer_fn, NULL));
+	ASSERT_EQ(0, pthread_create(&freezer, NULL, stress_freezer_fn,
+				    (void *)cycles));
+
+	/* Watchdog: the cycles must keep coming. */
+	stall_since = now_ms();
+	while (!atomic_load(&chain->freezer_done)) {
+		if (atomic_load(&chain->cycles) != last) {
+			last = atomic_load(&chain->cycles);
+			stall_since = now_ms();
+		} else if (now_ms() - stall_since > WATCHDOG_MS) {
+			break;
+		}
+		usleep(50000);
+	}
+	if (!atomic_load(&chain->freezer_done)) {
+		TH_LOG("HANG: no freeze cycle completed for %d s (after %ld cycles)",
+		       WATCHDOG_MS / 1000, last);
+		atomic_store(&chain->stop, 1);
+		close(chain->fan_fd);	/* allows whatever the HSM holds */
+		chain->fan_fd = -1;
+		break_the_chain(_metadata);
+		ASSERT_TRUE(0);
+	}
+	atomic_store(&chain->stop, 1);
+	pthread_join(freezer, NULL);
+	pthread_join(writer, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_join(readers[i], NULL);
+
+	/* Read every stub through the HSM, then check every byte. */
+	for (i = 0; i < STUBS; i++) {
+		off_t off;
+
+		snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+		fd = open(path, O_RDONLY);
+		ASSERT_LE(0, fd);
+		for (off = 0; off < STUB_SIZE; off += sizeof(buf)) {
+			ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), off));
+			for (j = 0; j < (int)sizeof(buf); j++)
+				if ((unsigned char)buf[j] != stub_byte(i, off + j))
+					break;
+			ASSERT_EQ(sizeof(buf), j) {
+				TH_LOG("stub%d differs at %ld", i, (long)(off + j));
+			}
+		}
+		close(fd);
+	}
+	atomic_store(&chain->hsm_stop, 1);
+	pthread_join(hsm, NULL);
+	close(chain->fan_fd);
+	chain->fan_fd = -1;
+
+	ksft_print_msg("stress: %ld freeze cycles, %ld timed out, max latency %ld ms\n",
+		       atomic_load(&chain->cycles),
+		       atomic_load(&chain->freeze_timeouts),
+		       atomic_load(&chain->max_freeze_ms));
+	ksft_print_msg("stress: freeze bound 1000 ms, retries %s\n", variant->retries);
+	ksft_print_msg("stress: %ld fills, %ld bytes filled, %ld reads verified\n",
+		       atomic_load(&chain->fills), atomic_load(&chain->fill_bytes),
+		       atomic_load(&chain->reads));
+	ksft_print_msg("stress: %ld FUSE reads, %ld writes from the FUSE mapping\n",
+		       atomic_load(&chain->fuse_reads), atomic_load(&chain->writes));
+	EXPECT_EQ(0, atomic_load(&chain->failures));
+	/* Each stub was fetched exactly once. */
+	EXPECT_EQ(STUBS, atomic_load(&chain->fills));
+	EXPECT_EQ(cycles, atomic_load(&chain->cycles));
+	EXPECT_LT(atomic_load(&chain->freeze_timeouts), cycles);
 }
 
 /*
