@@ -2,7 +2,7 @@
 # Entry points; the work is done by scripts/ (see README.md).
 
 .PHONY: all check check-base vm kernel selftests series export-series \
-	mirror checkpatch deps clean distclean help
+	mirror checkpatch deps demo bench clean distclean help
 
 all: check
 
@@ -12,6 +12,8 @@ help:
 	@echo "make vm             a shell in the patched kernel (scripts/vm-run)"
 	@echo "make kernel         apply the series and build the kernel"
 	@echo "make selftests      build the selftests"
+	@echo "make demo           the sample HSM serving a 300 MB archive (scripts/demo)"
+	@echo "make bench          pre-content cost, ours vs base, icount (scripts/bench)"
 	@echo "make export-series  build/linux commits -> patches/ + mirror"
 
 check:
@@ -23,7 +25,7 @@ check-base:
 deps:
 	scripts/deps
 
-series:
+series: deps
 	scripts/apply-series
 
 kernel: series
@@ -35,6 +37,12 @@ selftests: kernel
 vm: kernel
 	scripts/vm-run
 
+demo: kernel
+	scripts/demo
+
+bench: series
+	scripts/bench
+
 export-series:
 	scripts/export-series
 
@@ -45,7 +53,8 @@ checkpatch: series
 	scripts/checkpatch-series
 
 clean:
-	rm -rf build/obj build/obj-base build/selftests build/results-* build/vm-*.log
+	rm -rf build/obj build/obj-base build/obj-nolockdep build/obj-base-nolockdep \
+		build/selftests build/results-* build/vm-*.log build/demo build/bench
 
 distclean:
 	rm -rf build

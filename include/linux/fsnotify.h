@@ -132,11 +132,45 @@ static inline int fsnotify_file(struct file *file, __u32 mask)
 void file_set_fsnotify_mode(struct file *file);
 
 /*
+ * fsnotify_pre_content - report that a range of a file is about to be accessed
+ * @file:	the file, opened with pre-content events enabled
+ * @mask:	FS_PRE_ACCESS, or FS_PRE_ACCESS | FS_PRE_MODIFY for a change
+ * @ppos:	start of the range, or NULL if the caller has no position
+ * @count:	length of the range
+ *
+ * The listener (an HSM) may fill in the range before it answers, which means
+ * writing to this or any other filesystem, so the caller must not hold the
+ * freeze protection of any superblock.
+ */
+static inline int fsnotify_pre_content(struct file *file, __u32 mask,
+				       const loff_t *ppos, size_t count)
+{
+	struct file_range range;
+
+	lockdep_assert_once(!current_holds_freeze_protection());
+
+	/* Pre-content events are only reported on regular files */
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return 0;
+
+	if (!ppos)
+		return fsnotify_path(&file->f_path, mask);
+
+	range.path = &file->f_path;
+	range.pos = *ppos;
+	range.count = count;
+	return fsnotify_parent(file->f_path.dentry, mask, &range,
+			       FSNOTIFY_EVENT_FILE_RANGE);
+}
+
+/*
  * fsnotify_file_area_perm - permission hook before access to file range
  */
 static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 					  const loff_t *ppos, size_t count)
 {
+	int ret;
+
 	/*
 	 * filesystem may be modified in the context of permission events
 	 * (e.g. by HSM filling a file on access), so sb freeze protection
@@ -144,7 +178,7 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 	 */
 	lockdep_assert_once(file_write_not_started(file));
 
-	if (!(perm_mask & MAY_READ))
+	if (!(perm_mask & (MAY_READ | MAY_WRITE)))
 		return 0;
 
 	if (likely(!FMODE_FSNOTIFY_PERM(file->f_mode)))
@@ -156,6 +190,24 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 	 */
 	lockdep_assert_once(!current_holds_freeze_protection());
 
+	/* Both reads and writes need the content to be there first */
+	if (unlikely(FMODE_FSNOTIFY_HSM(file->f_mode))) {
+		__u32 mask = FS_PRE_ACCESS;
+
+		if (perm_mask & MAY_WRITE)
+			mask |= FS_PRE_MODIFY;
+		ret = fsnotify_pre_content(file, mask, ppos, count);
+		if (ret)
+			return ret;
+	}
+
+	if (!(perm_mask & MAY_READ))
+		return 0;
+
+	/*
+	 * A read also raises the legacy FS_ACCESS_PERM, after the content was
+	 * filled in, so that a content scanner sees what will be read.
+	 */
 	return fsnotify_path(&file->f_path, FS_ACCESS_PERM);
 }
 
@@ -165,6 +217,66 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 static inline int fsnotify_file_perm(struct file *file, int perm_mask)
 {
 	return fsnotify_file_area_perm(file, perm_mask, NULL, 0);
+}
+
+/*
+ * fsnotify_truncate_perm - permission hook before truncate
+ *
+ * Truncate changes the content of the page around the new size, so report
+ * that page.  Called with an open file for ftruncate() and without one for
+ * truncate(), in which case only the superblock tells whether an HSM may be
+ * watching; either way, before any freeze protection is taken.
+ */
+static inline int fsnotify_truncate_perm(const struct path *path,
+					 struct file *file, loff_t length)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct file_range range;
+
+	if (file) {
+		if (likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
+			return 0;
+		return fsnotify_pre_content(file, FSNOTIFY_PRE_CONTENT_EVENTS,
+					    &length, 0);
+	}
+
+	if (likely(!(inode->i_sb->s_iflags & SB_I_ALLOW_HSM)) ||
+	    !fsnotify_sb_has_priority_watchers(inode->i_sb,
+					       FSNOTIFY_PRIO_PRE_CONTENT))
+		return 0;
+
+	lockdep_assert_once(!current_holds_freeze_protection());
+
+	if (!S_ISREG(inode->i_mode))
+		return 0;
+
+	range.path = path;
+	range.pos = length;
+	range.count = 0;
+	return fsnotify_parent(path->dentry, FSNOTIFY_PRE_CONTENT_EVENTS,
+			       &range, FSNOTIFY_EVENT_FILE_RANGE);
+}
+
+/*
+ * fsnotify_mmap_perm - permission hook before mmap of a file range
+ *
+ * Page faults raise no events (they may happen with freeze protection held,
+ * e.g. to fault in the user buffer of a write() to another filesystem), so
+ * the whole mapped range is reported at mmap time.  The caller passes
+ * MAY_WRITE for a shared writable mapping, which may modify the range.
+ */
+static inline int fsnotify_mmap_perm(struct file *file, int perm_mask,
+				     loff_t off, size_t len)
+{
+	__u32 mask = FS_PRE_ACCESS;
+
+	if (!file || likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
+		return 0;
+
+	if (perm_mask & MAY_WRITE)
+		mask |= FS_PRE_MODIFY;
+
+	return fsnotify_pre_content(file, mask, &off, len);
 }
 
 /*
@@ -205,6 +317,18 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 }
 
 static inline int fsnotify_file_perm(struct file *file, int perm_mask)
+{
+	return 0;
+}
+
+static inline int fsnotify_truncate_perm(const struct path *path,
+					 struct file *file, loff_t length)
+{
+	return 0;
+}
+
+static inline int fsnotify_mmap_perm(struct file *file, int perm_mask,
+				     loff_t off, size_t len)
 {
 	return 0;
 }

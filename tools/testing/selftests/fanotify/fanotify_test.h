@@ -132,4 +132,28 @@ static inline char *fan_mkdtemp(char *buf, size_t len, const char *tag)
 	return mkdtemp(buf);
 }
 
+/*
+ * Make an ext4 filesystem of @size (e.g. "64M") in the image file @img and
+ * loop mount it on the existing directory @dir.  Returns 0, -1 with errno
+ * ENOENT when mkfs.ext4 is missing, or -1 with errno EIO when it failed.
+ */
+static inline int fan_mount_ext4(const char *img, const char *dir,
+				 const char *size)
+{
+	char cmd[512];
+
+	if (system("command -v mkfs.ext4 >/dev/null 2>&1")) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s %s %s && mkfs.ext4 -q -F %s && mount -o loop %s %s",
+		 size, img, img, img, dir);
+	if (system(cmd)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 #endif /* __FANOTIFY_TEST_H */

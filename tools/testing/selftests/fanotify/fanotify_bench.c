@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What pre-content events cost a read() and what an HSM round trip costs.
+ *
+ * Prints "name value" lines:
+ *   a_no_group_ns        ns per 4 KiB pread() of a cached ext4 file, no
+ *                        fanotify group on the system
+ *   b_other_fs_ns        the same with a pre-content group watching another
+ *                        filesystem
+ *   c_dropped_watch_ns   the same on a file of a watched filesystem that the
+ *                        HSM has marked ignored (fully populated), opened
+ *                        after the ignore mark
+ *   c_open_before_ns     the same file opened before the ignore mark: the
+ *                        hook runs and the event is ignored per call
+ *   d_fill_events_per_s  HSM round trips per second: a pread of 4 KiB of a
+ *                        stub, the HSM filling that page through event->fd
+ *   d_fill_us            the same as microseconds per round trip
+ *
+ * On a kernel without pre-content events b and d use FAN_ACCESS_PERM, and c
+ * is reported as "n/a".  Boot with "-icount shift=0,sleep=off" on one vCPU:
+ * the guest clock then counts instructions, so the figures repeat across
+ * boots and ratios between kernels are meaningful.  It is a benchmark, not
+ * a test: it asserts nothing about the figures.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "fanotify_test.h"
+
+#ifndef FAN_PRE_ACCESS
+#define FAN_PRE_ACCESS		0x00100000
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_RANGE
+#define FAN_EVENT_INFO_TYPE_RANGE	6
+#endif
+
+#define PG		4096
+#define NR_READS	20000
+#define NR_ROUNDS	3
+#define STUB_PAGES	2048
+
+static char dir[64], mnt_a[96], mnt_b[96], img_a[96], img_b[96];
+static int fan_fd = -1;
+static __u64 watch_mask = FAN_PRE_ACCESS;
+static volatile int stop_listener;
+static long listener_events;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Answer everything; fill the page of a range (or at 0) through event->fd. */
+static void *listener(void *arg)
+{
+	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	static char page[PG];
+
+	memset(page, 'h', sizeof(page));
+	while (!stop_listener) {
+		struct fanotify_event_metadata *ev;
+		ssize_t len;
+
+		if (fan_wait_readable(fan_fd, 100) != 1)
+			continue;
+		len = read(fan_fd, buf, sizeof(buf));
+		for (ev = (void *)buf; len > 0 && FAN_EVENT_OK(ev, len);
+		     ev = FAN_EVENT_NEXT(ev, len)) {
+			char *p = (char *)ev + ev->metadata_len;
+			__u64 off = 0;
+
+			while (p < (char *)ev + ev->event_len) {
+				struct fanotify_event_info_header *h = (void *)p;
+
+				if (h->len < sizeof(*h))
+					break;
+				if (h->info_type == FAN_EVENT_INFO_TYPE_RANGE)
+					off = *(__u64 *)(p + 8);
+				p += h->len;
+			}
+			if (pwrite(ev->fd, page, PG, off) != PG)
+				fprintf(stderr, "# fill failed: %m\n");
+			fan_respond(fan_fd, ev->fd, FAN_ALLOW);
+			close(ev->fd);
+			__atomic_add_fetch(&listener_events, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+/* Median over NR_ROUNDS of the ns per 4 KiB pread of @fd. */
+static double read_cost_fd(int fd)
+{
+	double r[NR_ROUNDS], t;
+	static char buf[PG];
+	int i, k;
+
+	for (i = 0; i < 1000; i++)
+		if (pread(fd, buf, PG, (i % 16) * PG) != PG)
+			return -1;
+	for (k = 0; k < NR_ROUNDS; k++) {
+		double t0 = now_ns();
+
+		for (i = 0; i < NR_READS; i++)
+			if (pread(fd, buf, PG, (i % 16) * PG) != PG)
+				return -1;
+		r[k] = (now_ns() - t0) / NR_READS;
+	}
+	for (i = 0; i < NR_ROUNDS; i++)
+		for (k = i + 1; k < NR_ROUNDS; k++)
+			if (r[k] < r[i]) {
+				t = r[i];
+				r[i] = r[k];
+				r[k] = t;
+			}
+	return r[NR_ROUNDS / 2];
+}
+
+static double read_cost(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	double ret;
+
+	if (fd < 0)
+		return -1;
+	ret = read_cost_fd(fd);
+	close(fd);
+	return ret;
+}
+
+static int make_file(const char *path, size_t size, int sparse)
+{
+	static char buf[64 * 1024];
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+	if (fd < 0)
+		return -1;
+	memset(buf, 'x', sizeof(buf));
+	if (sparse ? ftruncate(fd, size) : write(fd, buf, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	fsync(fd);
+	return close(fd);
+}
+
+static void cleanup(void)
+{
+	char cmd[512];
+
+	if (fan_fd >= 0)
+		close(fan_fd);
+	snprintf(cmd, sizeof(cmd), "umount %s %s 2>/dev/null; rm -rf %s",
+		 mnt_a, mnt_b, dir);
+	if (dir[0] && system(cmd))
+		fprintf(stderr, "# cleanup failed\n");
+}
+
+int main(void)
+{
+	char file[128], stub[128];
+	pthread_t thread;
+	bool pre_content = true;
+	double a, b, c, c2 = -1, t0, t1;
+	int early, i;
+	static char buf[PG];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!fan_mkdtemp(dir, sizeof(dir), "bench"))
+		return 1;
+	atexit(cleanup);
+	snprintf(mnt_a, sizeof(mnt_a), "%s/a", dir);
+	snprintf(mnt_b, sizeof(mnt_b), "%s/b", dir);
+	snprintf(img_a, sizeof(img_a), "%s/a.img", dir);
+	snprintf(img_b, sizeof(img_b), "%s/b.img", dir);
+	if (mkdir(mnt_a, 0755) || mkdir(mnt_b, 0755) ||
+	    fan_mount_ext4(img_a, mnt_a, "64M") ||
+	    fan_mount_ext4(img_b, mnt_b, "64M")) {
+		fprintf(stderr, "bench: cannot mount ext4: %m\n");
+		return 1;
+	}
+	snprintf(file, sizeof(file), "%s/file", mnt_a);
+	snprintf(stub, sizeof(stub), "%s/stub", mnt_a);
+	if (make_file(file, 64 * 1024, 0) ||
+	    make_file(stub, STUB_PAGES * PG, 1))
+		return 1;
+
+	/* (a) no group at all */
+	a = read_cost(file);
+	printf("a_no_group_ns %.1f\n", a);
+
+	/* (b) a pre-content group watching another filesystem */
+	fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+			       O_RDWR | O_LARGEFILE);
+	if (fan_fd < 0) {
+		perror("fanotify_init");
+		return 1;
+	}
+	if (pthread_create(&thread, NULL, listener, NULL))
+		return 1;
+	if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+			  watch_mask, AT_FDCWD, mnt_b)) {
+		pre_content = false;
+		watch_mask = FAN_ACCESS_PERM;
+		printf("# no pre-content events: using FAN_ACCESS_PERM\n");
+		if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				  watch_mask, AT_FDCWD, mnt_b))
+			return 1;
+	}
+	b = read_cost(file);
+	printf("b_other_fs_ns %.1f\n", b);
+
+	/* (c) a watched filesystem, the file marked ignored by the HSM */
+	if (pre_content) {
+		if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				  FAN_PRE_ACCESS, AT_FDCWD, mnt_a))
+			return 1;
+		early = open(file, O_RDONLY);
+		if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
+				  FAN_PRE_ACCESS, AT_FDCWD, file))
+			return 1;
+		c = read_cost(file);
+		printf("c_dropped_watch_ns %.1f\n", c);
+		if (early >= 0) {
+			c2 = read_cost_fd(early);
+			close(early);
+		}
+		printf("c_open_before_ns %.1f\n", c2);
+		if (listener_events)
+			printf("# %ld events on files that should raise none\n",
+			       listener_events);
+	} else {
+		printf("c_dropped_watch_ns n/a\n");
+		printf("c_open_before_ns n/a\n");
+		if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				  watch_mask, AT_FDCWD, mnt_a))
+			return 1;
+	}
+
+	/* (d) HSM round trips: every 4 KiB read of the stub is filled */
+	listener_events = 0;
+	early = open(stub, O_RDONLY);
+	if (early < 0)
+		return 1;
+	t0 = now_ns();
+	for (i = 0; i < STUB_PAGES; i++)
+		if (pread(early, buf, PG, (off_t)i * PG) != PG ||
+		    (pre_content && buf[0] != 'h'))
+			break;
+	t1 = now_ns();
+	close(early);
+	if (i != STUB_PAGES || listener_events != STUB_PAGES) {
+		fprintf(stderr, "bench: %d pages read, %ld events\n", i,
+			listener_events);
+		return 1;
+	}
+	printf("d_fill_events_per_s %.0f\n", STUB_PAGES / ((t1 - t0) / 1e9));
+	printf("d_fill_us %.2f\n", (t1 - t0) / STUB_PAGES / 1e3);
+
+	stop_listener = 1;
+	pthread_join(thread, NULL);
+	return 0;
+}

@@ -1,0 +1,1534 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pre-content events: FAN_PRE_ACCESS (mainline's uapi) and FAN_PRE_MODIFY
+ * on every hook with the range info record, the deny errnos, the group and
+ * mark rules, the open-time decision, and an HSM that fills stub files on
+ * ext4 for concurrent readers, mmap and exec.
+ *
+ * A listener thread answers the events raised by the test's own I/O and
+ * records them; each test then checks what was recorded.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/aio_abi.h>
+#include <pthread.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+
+#include "../kselftest_harness.h"
+#include "fanotify_test.h"
+
+#ifndef FAN_PRE_ACCESS
+#define FAN_PRE_ACCESS		0x00100000
+#endif
+#ifndef FAN_PRE_MODIFY
+#define FAN_PRE_MODIFY		0x00200000
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_RANGE
+#define FAN_EVENT_INFO_TYPE_RANGE	6
+struct fanotify_event_info_range {
+	struct fanotify_event_info_header hdr;
+	__u32 pad;
+	__u64 offset;
+	__u64 count;
+};
+#endif
+#ifndef FAN_DENY_ERRNO
+#define FAN_ERRNO_BITS	8
+#define FAN_ERRNO_SHIFT	(32 - FAN_ERRNO_BITS)
+#define FAN_ERRNO_MASK	((1 << FAN_ERRNO_BITS) - 1)
+#define FAN_DENY_ERRNO(err) \
+	(FAN_DENY | ((((__u32)(err)) & FAN_ERRNO_MASK) << FAN_ERRNO_SHIFT))
+#endif
+
+#define PRE_BOTH	(FAN_PRE_ACCESS | FAN_PRE_MODIFY)
+#define PG		4096
+#define FILE_SIZE	(64 * 1024)
+#define MAX_EVENTS	64
+
+/* What the listener saw of one event. */
+struct ev_rec {
+	__u64 mask;
+	ino_t ino;		/* inode of event->fd */
+	int has_range;
+	__u64 offset;
+	__u64 count;
+	int nr_ranges;		/* range records in the event (must be <= 1) */
+};
+
+/* A listener thread: answers every event, optionally filling content. */
+struct listener {
+	int fan_fd;
+	int stop[2];
+	pthread_t thread;
+	bool running;
+	__u32 response;		/* answer to every event */
+	int src_fd;		/* >= 0: fill the range from here first */
+	size_t chunk;		/* fill granularity */
+	pthread_mutex_t lock;
+	int nr;
+	struct ev_rec ev[MAX_EVENTS];
+	long bytes_filled;
+	unsigned char *have;	/* chunks filled so far */
+	int errors;		/* bad events or failed fills */
+};
+
+static int parse_event(struct fanotify_event_metadata *ev, struct ev_rec *r)
+{
+	char *p = (char *)ev + ev->metadata_len;
+	char *end = (char *)ev + ev->event_len;
+	struct stat st;
+
+	memset(r, 0, sizeof(*r));
+	r->mask = ev->mask;
+	if (ev->fd >= 0 && !fstat(ev->fd, &st))
+		r->ino = st.st_ino;
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		struct fanotify_event_info_header *hdr = (void *)p;
+
+		if (hdr->len < sizeof(*hdr) || p + hdr->len > end)
+			return -1;
+		if (hdr->info_type == FAN_EVENT_INFO_TYPE_RANGE) {
+			struct fanotify_event_info_range *range = (void *)p;
+
+			if (hdr->len != sizeof(*range) || range->pad)
+				return -1;
+			r->has_range = 1;
+			r->nr_ranges++;
+			r->offset = range->offset;
+			r->count = range->count;
+		}
+		p += hdr->len;
+	}
+	return p == end ? 0 : -1;
+}
+
+/* Copy the chunks covering [off, off + count) from src_fd to fd. */
+static int fill_range(struct listener *l, int fd, __u64 off, __u64 count)
+{
+	static char buf[1 << 20];
+	__u64 c, first = off / l->chunk, last;
+
+	if (!count)
+		return 0;
+	last = (off + count - 1) / l->chunk;
+	for (c = first; c <= last; c++) {
+		off_t pos = c * l->chunk;
+		ssize_t n;
+
+		if (l->have[c])
+			continue;
+		n = pread(l->src_fd, buf, l->chunk, pos);
+		if (n < 0)
+			return -1;
+		if (n && pwrite(fd, buf, n, pos) != n)
+			return -1;
+		l->have[c] = 1;
+		l->bytes_filled += n;
+	}
+	return 0;
+}
+
+static void *listener_fn(void *arg)
+{
+	struct listener *l = arg;
+	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = l->fan_fd, .events = POLLIN },
+			{ .fd = l->stop[0], .events = POLLIN },
+		};
+		struct fanotify_event_metadata *ev;
+		ssize_t len;
+
+		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		len = read(l->fan_fd, buf, sizeof(buf));
+		if (len <= 0)
+			continue;
+		for (ev = (void *)buf; FAN_EVENT_OK(ev, len);
+		     ev = FAN_EVENT_NEXT(ev, len)) {
+			struct ev_rec r;
+
+			pthread_mutex_lock(&l->lock);
+			if (parse_event(ev, &r) || ev->fd < 0)
+				l->errors++;
+			if (l->src_fd >= 0 && r.has_range &&
+			    fill_range(l, ev->fd, r.offset, r.count))
+				l->errors++;
+			if (l->nr < MAX_EVENTS)
+				l->ev[l->nr] = r;
+			l->nr++;
+			pthread_mutex_unlock(&l->lock);
+			if (ev->fd >= 0) {
+				if (fan_respond(l->fan_fd, ev->fd, l->response))
+					l->errors++;
+				close(ev->fd);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int listener_start(struct listener *l, int fan_fd, __u32 response)
+{
+	l->fan_fd = fan_fd;
+	l->response = response;
+	if (!l->chunk)
+		l->chunk = PG;
+	if (!l->have)
+		l->src_fd = -1;
+	pthread_mutex_init(&l->lock, NULL);
+	if (pipe2(l->stop, O_CLOEXEC))
+		return -1;
+	if (pthread_create(&l->thread, NULL, listener_fn, l))
+		return -1;
+	l->running = true;
+	return 0;
+}
+
+/* Stop the thread; events raised after this are not answered by it. */
+static void listener_stop(struct listener *l)
+{
+	if (!l->running)
+		return;
+	if (write(l->stop[1], "x", 1) != 1)
+		return;
+	pthread_join(l->thread, NULL);
+	l->running = false;
+	close(l->stop[0]);
+	close(l->stop[1]);
+}
+
+/* Number of recorded events on inode @ino. */
+static int events_on(struct listener *l, ino_t ino)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->nr && i < MAX_EVENTS; i++)
+		n += l->ev[i].ino == ino;
+	return n;
+}
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static void fill_pattern(char *buf, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)((i * 131 + seed * 7 + (i >> 12)) & 0xff);
+}
+
+static int make_file(const char *path, size_t size, unsigned int seed)
+{
+	char *buf = malloc(size);
+	int fd, ret = -1;
+
+	if (!buf)
+		return -1;
+	fill_pattern(buf, size, seed);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd >= 0) {
+		ret = write(fd, buf, size) == (ssize_t)size ? 0 : -1;
+		fsync(fd);
+		close(fd);
+	}
+	free(buf);
+	return ret;
+}
+
+/* The test's ext4 filesystem and its group. */
+struct ext4_env {
+	char dir[64];
+	char mnt[96];
+	char img[96];
+	bool mounted;
+};
+
+static int env_setup(struct ext4_env *env, const char *tag)
+{
+	if (!fan_mkdtemp(env->dir, sizeof(env->dir), tag))
+		return -1;
+	snprintf(env->mnt, sizeof(env->mnt), "%s/mnt", env->dir);
+	snprintf(env->img, sizeof(env->img), "%s/ext4.img", env->dir);
+	if (mkdir(env->mnt, 0755))
+		return -1;
+	if (fan_mount_ext4(env->img, env->mnt, "64M"))
+		return -1;
+	env->mounted = true;
+	return 0;
+}
+
+static void env_teardown(struct ext4_env *env)
+{
+	char cmd[256];
+
+	if (!env->dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -rf %s",
+		 env->mounted ? env->mnt : "/nonexistent", env->dir);
+	if (system(cmd))
+		fprintf(stderr, "# cleanup failed: %s\n", cmd);
+}
+
+/*
+ * Create a pre-content group, or SKIP when the kernel has none: on a kernel
+ * without pre-content events the first mark fails with EINVAL.
+ */
+#define PRE_CONTENT_GROUP(fd) do {					\
+	fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,		\
+			   O_RDWR | O_LARGEFILE);			\
+	if (fd < 0 && errno == ENOSYS)					\
+		SKIP(return, "no fanotify (CONFIG_FANOTIFY)");		\
+	ASSERT_LE(0, fd) {						\
+		TH_LOG("fanotify_init(FAN_CLASS_PRE_CONTENT): %s",	\
+		       strerror(errno));				\
+	}								\
+} while (0)
+
+#define MARK_OR_SKIP(fd, flags, mask, path) do {			\
+	int __ret = fanotify_mark(fd, FAN_MARK_ADD | (flags), mask,	\
+				  AT_FDCWD, path);			\
+	if (__ret && errno == EINVAL && ((mask) & PRE_BOTH))		\
+		SKIP(return, "kernel has no pre-content events "	\
+		     "(fanotify_mark: EINVAL)");			\
+	ASSERT_EQ(0, __ret) {						\
+		TH_LOG("fanotify_mark(%s): %s", path, strerror(errno));	\
+	}								\
+} while (0)
+
+/* ---------------------------------------------------------------- */
+/* Every hook: the event, its mask and its range.                   */
+
+enum op {
+	OP_READ, OP_PREAD, OP_READV, OP_PREADV, OP_WRITE, OP_PWRITE,
+	OP_WRITEV, OP_PWRITEV, OP_SPLICE_READ, OP_SPLICE_WRITE, OP_SENDFILE,
+	OP_COPY_RANGE, OP_AIO_READ, OP_AIO_WRITE, OP_URING_READ,
+	OP_URING_WRITE, OP_FALLOCATE, OP_TRUNCATE, OP_FTRUNCATE,
+	OP_MMAP_READ, OP_MMAP_PRIVATE_WRITE, OP_MMAP_SHARED_WRITE,
+	OP_READ_EOF,
+};
+
+static int do_aio(int fd, int write, void *buf, size_t len, off_t off)
+{
+	aio_context_t ctx = 0;
+	struct iocb cb = { 0 }, *cbs[1] = { &cb };
+	struct io_event ev;
+	struct timespec ts = { .tv_sec = 10 };
+	int ret = -1;
+
+	if (syscall(__NR_io_setup, 1, &ctx))
+		return -1;
+	cb.aio_fildes = fd;
+	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+	cb.aio_buf = (unsigned long)buf;
+	cb.aio_nbytes = len;
+	cb.aio_offset = off;
+	if (syscall(__NR_io_submit, ctx, 1, cbs) != 1)
+		goto out;
+	if (syscall(__NR_io_getevents, ctx, 1, 1, &ev, &ts) != 1) {
+		errno = ETIMEDOUT;
+		goto out;
+	}
+	if (ev.res < 0) {
+		errno = -ev.res;
+		goto out;
+	}
+	ret = ev.res;
+out:
+	syscall(__NR_io_destroy, ctx);
+	return ret;
+}
+
+static int do_uring(int fd, int write, void *buf, size_t len, off_t off)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret) {
+		errno = -ret;
+		return -2;
+	}
+	sqe = io_uring_get_sqe(&ring);
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, len, off);
+	else
+		io_uring_prep_read(sqe, fd, buf, len, off);
+	ret = io_uring_submit(&ring);
+	if (ret == 1)
+		ret = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
+	else if (ret >= 0)
+		ret = -EIO;
+	if (!ret) {
+		ret = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+
+/*
+ * Do @op on @path (and @path2 for copy_file_range) at @off for @len.
+ * Returns >= 0 on success, -1 with errno on failure, -2 when the
+ * facility is missing (errno set).
+ */
+static long do_op(enum op op, const char *path, const char *path2,
+		  off_t off, size_t len)
+{
+	static char buf[2 * FILE_SIZE];
+	int rw = O_RDWR, fd, fd2 = -1, pfd[2] = { -1, -1 };
+	struct iovec iov[2] = {
+		{ buf, len / 2 }, { buf + len / 2, len - len / 2 },
+	};
+	loff_t o1 = off, o2 = off;
+	long ret = -1;
+	char *map;
+
+	memset(buf, 'w', sizeof(buf));
+	if (op == OP_TRUNCATE)
+		return truncate(path, off);
+	if (op == OP_READ || op == OP_PREAD || op == OP_READV ||
+	    op == OP_PREADV || op == OP_SPLICE_READ || op == OP_SENDFILE ||
+	    op == OP_AIO_READ || op == OP_URING_READ || op == OP_MMAP_READ ||
+	    op == OP_MMAP_PRIVATE_WRITE || op == OP_READ_EOF ||
+	    op == OP_COPY_RANGE)
+		rw = O_RDONLY;
+	fd = open(path, rw);
+	if (fd < 0)
+		return -1;
+
+	switch (op) {
+	case OP_READ:
+	case OP_WRITE:
+	case OP_READV:
+	case OP_WRITEV:
+		if (lseek(fd, off, SEEK_SET) != off)
+			break;
+		if (op == OP_READ)
+			ret = read(fd, buf, len);
+		else if (op == OP_WRITE)
+			ret = write(fd, buf, len);
+		else if (op == OP_READV)
+			ret = readv(fd, iov, 2);
+		else
+			ret = writev(fd, iov, 2);
+		break;
+	case OP_PREAD:
+	case OP_READ_EOF:
+		ret = pread(fd, buf, len, off);
+		break;
+	case OP_PWRITE:
+		ret = pwrite(fd, buf, len, off);
+		break;
+	case OP_PREADV:
+		ret = preadv(fd, iov, 2, off);
+		break;
+	case OP_PWRITEV:
+		ret = pwritev(fd, iov, 2, off);
+		break;
+	case OP_SPLICE_READ:
+	case OP_SPLICE_WRITE:
+	case OP_SENDFILE:
+		if (pipe(pfd))
+			break;
+		if (op == OP_SPLICE_READ) {
+			ret = splice(fd, &o1, pfd[1], NULL, len, 0);
+		} else if (op == OP_SENDFILE) {
+			ret = sendfile(pfd[1], fd, &o1, len);
+		} else {
+			if (write(pfd[1], buf, len) != (ssize_t)len)
+				break;
+			ret = splice(pfd[0], NULL, fd, &o1, len, 0);
+		}
+		break;
+	case OP_COPY_RANGE:
+		fd2 = open(path2, O_WRONLY);
+		if (fd2 < 0)
+			break;
+		ret = copy_file_range(fd, &o1, fd2, &o2, len, 0);
+		break;
+	case OP_AIO_READ:
+	case OP_AIO_WRITE:
+		ret = do_aio(fd, op == OP_AIO_WRITE, buf, len, off);
+		break;
+	case OP_URING_READ:
+	case OP_URING_WRITE:
+		ret = do_uring(fd, op == OP_URING_WRITE, buf, len, off);
+		break;
+	case OP_FALLOCATE:
+		ret = fallocate(fd, 0, off, len);
+		break;
+	case OP_FTRUNCATE:
+		ret = ftruncate(fd, off);
+		break;
+	case OP_MMAP_READ:
+	case OP_MMAP_PRIVATE_WRITE:
+	case OP_MMAP_SHARED_WRITE:
+		map = mmap(NULL, len,
+			   op == OP_MMAP_READ ? PROT_READ : PROT_READ | PROT_WRITE,
+			   op == OP_MMAP_SHARED_WRITE ? MAP_SHARED : MAP_PRIVATE,
+			   fd, off);
+		if (map == MAP_FAILED)
+			break;
+		ret = map[0];
+		munmap(map, len);
+		ret = 0;
+		break;
+	default:
+		errno = EINVAL;
+		break;
+	}
+	if (ret < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	} else {
+		close(fd);
+	}
+	if (fd2 >= 0)
+		close(fd2);
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	return ret;
+}
+
+struct exp_ev {
+	int on_second;		/* event on path2 instead of path */
+	__u64 mask;
+	__u64 offset, count;
+};
+
+FIXTURE(hook) {
+	struct ext4_env env;
+	char path[128];
+	char path2[128];
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_VARIANT(hook) {
+	enum op op;
+	off_t off;
+	size_t len;
+	struct exp_ev exp[2];
+	int nr_exp;
+	bool may_repeat;	/* io_uring may retry from a worker */
+};
+
+/* 4000 + 200 crosses the first page boundary: the range is two pages. */
+#define ACC(o, c)	{ .mask = FAN_PRE_ACCESS, .offset = o, .count = c }
+#define MOD(o, c)	{ .mask = PRE_BOTH, .offset = o, .count = c }
+
+FIXTURE_VARIANT_ADD(hook, read) {
+	.op = OP_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, pread) {
+	.op = OP_PREAD, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, readv) {
+	.op = OP_READV, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, preadv) {
+	.op = OP_PREADV, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, write) {
+	.op = OP_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, pwrite) {
+	.op = OP_PWRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, writev) {
+	.op = OP_WRITEV, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, pwritev) {
+	.op = OP_PWRITEV, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, splice_read) {
+	.op = OP_SPLICE_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, splice_write) {
+	.op = OP_SPLICE_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, sendfile) {
+	.op = OP_SENDFILE, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, copy_file_range) {
+	.op = OP_COPY_RANGE, .off = 4000, .len = 200,
+	.exp = { ACC(0, 8192), { .on_second = 1, .mask = PRE_BOTH, .offset = 0, .count = 8192 } },
+	.nr_exp = 2,
+};
+FIXTURE_VARIANT_ADD(hook, aio_read) {
+	.op = OP_AIO_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, aio_write) {
+	.op = OP_AIO_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, io_uring_read) {
+	.op = OP_URING_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
+	.may_repeat = true,
+};
+FIXTURE_VARIANT_ADD(hook, io_uring_write) {
+	.op = OP_URING_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+	.may_repeat = true,
+};
+FIXTURE_VARIANT_ADD(hook, fallocate) {
+	.op = OP_FALLOCATE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
+};
+/* truncate reports the page around the new size */
+FIXTURE_VARIANT_ADD(hook, truncate_unaligned) {
+	.op = OP_TRUNCATE, .off = 10000, .exp = { MOD(8192, 4096) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, ftruncate_unaligned) {
+	.op = OP_FTRUNCATE, .off = 10000, .exp = { MOD(8192, 4096) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, ftruncate_aligned) {
+	.op = OP_FTRUNCATE, .off = 12288, .exp = { MOD(12288, 0) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, truncate_grow) {
+	.op = OP_TRUNCATE, .off = FILE_SIZE + 100,
+	.exp = { MOD(FILE_SIZE, 4096) }, .nr_exp = 1,
+};
+/* mmap reports the whole mapping at its byte offset */
+FIXTURE_VARIANT_ADD(hook, mmap_read) {
+	.op = OP_MMAP_READ, .off = 8192, .len = 5000, .exp = { ACC(8192, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, mmap_private_write) {
+	.op = OP_MMAP_PRIVATE_WRITE, .off = 8192, .len = 5000,
+	.exp = { ACC(8192, 8192) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, mmap_shared_write) {
+	.op = OP_MMAP_SHARED_WRITE, .off = 40960, .len = 4096,
+	.exp = { MOD(40960, 4096) }, .nr_exp = 1,
+};
+/* Reads at and past EOF are reported: the HSM knows the real size */
+FIXTURE_VARIANT_ADD(hook, read_past_eof) {
+	.op = OP_READ_EOF, .off = FILE_SIZE + 10, .len = 100,
+	.exp = { ACC(FILE_SIZE, 4096) }, .nr_exp = 1,
+};
+FIXTURE_VARIANT_ADD(hook, read_across_eof) {
+	.op = OP_READ_EOF, .off = FILE_SIZE - 10, .len = 100,
+	.exp = { ACC(FILE_SIZE - 4096, 8192) }, .nr_exp = 1,
+};
+
+FIXTURE_SETUP(hook)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "hook"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	snprintf(self->path2, sizeof(self->path2), "%s/file2", self->env.mnt);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	ASSERT_EQ(0, make_file(self->path2, FILE_SIZE, 2));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->path);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->path2);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(hook)
+{
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+TEST_F(hook, event)
+{
+	ino_t ino[2] = { ino_of(self->path), ino_of(self->path2) };
+	int i, j, matched[2] = { 0 };
+	long ret;
+
+	ret = do_op(variant->op, self->path, self->path2, variant->off,
+		    variant->len);
+	if (ret == -2)
+		SKIP(return, "io_uring unavailable: %s", strerror(errno));
+	ASSERT_LE(0, ret) {
+		TH_LOG("operation failed: %s", strerror(errno));
+	}
+	listener_stop(&self->l);
+
+	ASSERT_EQ(0, self->l.errors);
+	ASSERT_LE(variant->nr_exp, self->l.nr) {
+		TH_LOG("%d events, want %d", self->l.nr, variant->nr_exp);
+	}
+	if (!variant->may_repeat)
+		ASSERT_EQ(variant->nr_exp, self->l.nr);
+	/* Every event must be one of the expected ones, each seen once. */
+	for (i = 0; i < self->l.nr && i < MAX_EVENTS; i++) {
+		struct ev_rec *r = &self->l.ev[i];
+		bool ok = false;
+
+		for (j = 0; j < variant->nr_exp; j++) {
+			const struct exp_ev *e = &variant->exp[j];
+
+			if (r->ino != ino[e->on_second] || r->mask != e->mask)
+				continue;
+			EXPECT_EQ(1, r->nr_ranges);
+			EXPECT_EQ(e->offset, r->offset);
+			EXPECT_EQ(e->count, r->count);
+			matched[j]++;
+			ok = true;
+		}
+		EXPECT_TRUE(ok) {
+			TH_LOG("unexpected event mask 0x%llx on ino %lu",
+			       (unsigned long long)r->mask, (unsigned long)r->ino);
+		}
+	}
+	for (j = 0; j < variant->nr_exp; j++) {
+		EXPECT_LE(1, matched[j]);
+		if (!variant->may_repeat)
+			EXPECT_EQ(1, matched[j]);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Which group gets which event: PRE_ACCESS-only groups see writes.  */
+
+FIXTURE(modify) {
+	struct ext4_env env;
+	char path[128];
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_VARIANT(modify) {
+	__u64 mark_mask;
+	enum op op;
+	int nr;			/* events expected */
+	__u64 mask;		/* their mask */
+};
+
+FIXTURE_VARIANT_ADD(modify, access_only_read) {
+	.mark_mask = FAN_PRE_ACCESS, .op = OP_PREAD, .nr = 1, .mask = FAN_PRE_ACCESS,
+};
+FIXTURE_VARIANT_ADD(modify, access_only_write) {
+	.mark_mask = FAN_PRE_ACCESS, .op = OP_PWRITE, .nr = 1, .mask = FAN_PRE_ACCESS,
+};
+FIXTURE_VARIANT_ADD(modify, access_only_ftruncate) {
+	.mark_mask = FAN_PRE_ACCESS, .op = OP_FTRUNCATE, .nr = 1, .mask = FAN_PRE_ACCESS,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_read) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_PREAD, .nr = 0,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_mmap_read) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_MMAP_READ, .nr = 0,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_write) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_PWRITE, .nr = 1, .mask = FAN_PRE_MODIFY,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_fallocate) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_FALLOCATE, .nr = 1, .mask = FAN_PRE_MODIFY,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_truncate) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_TRUNCATE, .nr = 1, .mask = FAN_PRE_MODIFY,
+};
+FIXTURE_VARIANT_ADD(modify, modify_only_shared_mmap) {
+	.mark_mask = FAN_PRE_MODIFY, .op = OP_MMAP_SHARED_WRITE, .nr = 1,
+	.mask = FAN_PRE_MODIFY,
+};
+FIXTURE_VARIANT_ADD(modify, both_read) {
+	.mark_mask = PRE_BOTH, .op = OP_READ, .nr = 1, .mask = FAN_PRE_ACCESS,
+};
+
+FIXTURE_SETUP(modify)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "modify"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, variant->mark_mask, self->path);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(modify)
+{
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+TEST_F(modify, mask)
+{
+	ASSERT_LE(0, do_op(variant->op, self->path, NULL, 4096, 4096));
+	/* Give a wrongly raised event time to arrive. */
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	listener_stop(&self->l);
+	ASSERT_EQ(0, self->l.errors);
+	ASSERT_EQ(variant->nr, self->l.nr);
+	if (variant->nr)
+		EXPECT_EQ(variant->mask, self->l.ev[0].mask);
+}
+
+/* ---------------------------------------------------------------- */
+/* Mark types                                                        */
+
+FIXTURE(marks) {
+	struct ext4_env env;
+	char sub[128];
+	char path[160];		/* mnt/sub/file */
+	char other[160];	/* mnt/other: outside sub */
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_VARIANT(marks) {
+	unsigned int flags;
+	int target;		/* 0: the file, 1: sub, 2: the mount point */
+	__u64 mask;
+	int nr_file;		/* events expected on mnt/sub/file */
+	int nr_other;		/* and on mnt/other */
+};
+
+FIXTURE_VARIANT_ADD(marks, inode_file) {
+	.flags = FAN_MARK_INODE, .target = 0, .mask = FAN_PRE_ACCESS,
+	.nr_file = 1, .nr_other = 0,
+};
+FIXTURE_VARIANT_ADD(marks, dir_children) {
+	.flags = FAN_MARK_INODE, .target = 1,
+	.mask = FAN_PRE_ACCESS | FAN_EVENT_ON_CHILD, .nr_file = 1, .nr_other = 0,
+};
+FIXTURE_VARIANT_ADD(marks, dir_without_on_child) {
+	.flags = FAN_MARK_INODE, .target = 1, .mask = FAN_PRE_ACCESS,
+	.nr_file = 0, .nr_other = 0,
+};
+FIXTURE_VARIANT_ADD(marks, mount) {
+	.flags = FAN_MARK_MOUNT, .target = 2, .mask = FAN_PRE_ACCESS,
+	.nr_file = 1, .nr_other = 1,
+};
+FIXTURE_VARIANT_ADD(marks, filesystem) {
+	.flags = FAN_MARK_FILESYSTEM, .target = 1, .mask = FAN_PRE_ACCESS,
+	.nr_file = 1, .nr_other = 1,
+};
+
+FIXTURE_SETUP(marks)
+{
+	const char *target;
+
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "marks"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->sub, sizeof(self->sub), "%s/sub", self->env.mnt);
+	snprintf(self->path, sizeof(self->path), "%s/file", self->sub);
+	snprintf(self->other, sizeof(self->other), "%s/other", self->env.mnt);
+	ASSERT_EQ(0, mkdir(self->sub, 0755));
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	ASSERT_EQ(0, make_file(self->other, FILE_SIZE, 2));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	target = variant->target == 0 ? self->path :
+		 variant->target == 1 ? self->sub : self->env.mnt;
+	MARK_OR_SKIP(self->fan_fd, variant->flags, variant->mask, target);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(marks)
+{
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+TEST_F(marks, reach)
+{
+	ASSERT_LE(0, do_op(OP_PREAD, self->path, NULL, 0, 100));
+	ASSERT_LE(0, do_op(OP_PREAD, self->other, NULL, 0, 100));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	listener_stop(&self->l);
+	ASSERT_EQ(0, self->l.errors);
+	EXPECT_EQ(variant->nr_file, events_on(&self->l, ino_of(self->path)));
+	EXPECT_EQ(variant->nr_other, events_on(&self->l, ino_of(self->other)));
+	EXPECT_EQ(variant->nr_file + variant->nr_other, self->l.nr);
+}
+
+/* ---------------------------------------------------------------- */
+/* Deny errnos reach the accessing task                              */
+
+FIXTURE(deny) {
+	struct ext4_env env;
+	char path[128];
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_VARIANT(deny) {
+	__u32 response;
+	int err;
+};
+
+FIXTURE_VARIANT_ADD(deny, plain) { .response = FAN_DENY, .err = EPERM };
+FIXTURE_VARIANT_ADD(deny, eio) { .response = FAN_DENY_ERRNO(EIO), .err = EIO };
+FIXTURE_VARIANT_ADD(deny, eperm) { .response = FAN_DENY_ERRNO(EPERM), .err = EPERM };
+FIXTURE_VARIANT_ADD(deny, ebusy) { .response = FAN_DENY_ERRNO(EBUSY), .err = EBUSY };
+FIXTURE_VARIANT_ADD(deny, etxtbsy) { .response = FAN_DENY_ERRNO(ETXTBSY), .err = ETXTBSY };
+FIXTURE_VARIANT_ADD(deny, eagain) { .response = FAN_DENY_ERRNO(EAGAIN), .err = EAGAIN };
+FIXTURE_VARIANT_ADD(deny, enospc) { .response = FAN_DENY_ERRNO(ENOSPC), .err = ENOSPC };
+FIXTURE_VARIANT_ADD(deny, edquot) { .response = FAN_DENY_ERRNO(EDQUOT), .err = EDQUOT };
+
+FIXTURE_SETUP(deny)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "deny"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->path);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, variant->response));
+}
+
+FIXTURE_TEARDOWN(deny)
+{
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+TEST_F(deny, reaches_reader)
+{
+	static const enum op ops[] = {
+		OP_PREAD, OP_PWRITE, OP_URING_READ, OP_MMAP_READ, OP_TRUNCATE,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		long ret = do_op(ops[i], self->path, NULL, 0, 4096);
+
+		if (ret == -2)
+			continue;
+		EXPECT_EQ(-1, ret) {
+			TH_LOG("op %d was not denied", ops[i]);
+		}
+		EXPECT_EQ(variant->err, errno) {
+			TH_LOG("op %d: %s", ops[i], strerror(errno));
+		}
+	}
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+}
+
+/* A child that preads @path; its errno (0: success) comes back on a pipe. */
+static pid_t spawn_pread(const char *path, int *rfd)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[16];
+		int fd = open(path, O_RDONLY), err = 0;
+
+		if (fd < 0 || pread(fd, buf, sizeof(buf), 0) < 0)
+			err = errno;
+		_exit(write(pfd[1], &err, sizeof(err)) == sizeof(err) ? 0 : 1);
+	}
+	close(pfd[1]);
+	*rfd = pfd[0];
+	return pid;
+}
+
+static int child_errno(int rfd)
+{
+	int err;
+
+	if (fan_wait_readable(rfd, FAN_TEST_EVENT_MS) != 1)
+		return -1;
+	return read(rfd, &err, sizeof(err)) == sizeof(err) ? err : -1;
+}
+
+FIXTURE(response) {
+	struct ext4_env env;
+	char path[128];
+	int fan_fd;
+};
+
+FIXTURE_VARIANT(response) {
+	unsigned int class;
+	__u64 mask;
+	__u32 bad;		/* rejected with EINVAL, event stays pending */
+	__u32 good;		/* then this answer is accepted */
+	int err;		/* what the reader sees */
+};
+
+FIXTURE_VARIANT_ADD(response, errno_not_allowed) {
+	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_PRE_ACCESS,
+	.bad = FAN_DENY_ERRNO(ENOENT), .good = FAN_DENY_ERRNO(EIO), .err = EIO,
+};
+FIXTURE_VARIANT_ADD(response, errno_with_allow) {
+	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_PRE_ACCESS,
+	.bad = FAN_ALLOW | (EIO << 24), .good = FAN_ALLOW, .err = 0,
+};
+FIXTURE_VARIANT_ADD(response, errno_from_content_class) {
+	.class = FAN_CLASS_CONTENT, .mask = FAN_ACCESS_PERM,
+	.bad = FAN_DENY_ERRNO(EIO), .good = FAN_DENY, .err = EPERM,
+};
+FIXTURE_VARIANT_ADD(response, errno_on_open_perm) {
+	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_OPEN_PERM,
+	.bad = FAN_DENY_ERRNO(EINVAL), .good = FAN_DENY_ERRNO(EBUSY), .err = EBUSY,
+};
+
+FIXTURE_SETUP(response)
+{
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "resp"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	self->fan_fd = fanotify_init(variant->class | FAN_CLOEXEC, O_RDONLY);
+	ASSERT_LE(0, self->fan_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, variant->mask, self->path);
+}
+
+FIXTURE_TEARDOWN(response)
+{
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+TEST_F(response, validated)
+{
+	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	struct fanotify_event_metadata *ev;
+	int rfd, status;
+	pid_t pid;
+
+	pid = spawn_pread(self->path, &rfd);
+	ASSERT_LT(0, pid);
+	ev = fan_read_event(self->fan_fd, buf, sizeof(buf), FAN_TEST_EVENT_MS);
+	ASSERT_NE(NULL, ev) {
+		kill(pid, SIGKILL);
+		TH_LOG("no event: %s", strerror(errno));
+	}
+	ASSERT_EQ(variant->mask, ev->mask);
+	EXPECT_EQ(-1, fan_respond(self->fan_fd, ev->fd, variant->bad));
+	EXPECT_EQ(EINVAL, errno);
+	/* The reader still waits for an answer. */
+	EXPECT_EQ(0, fan_wait_readable(rfd, FAN_TEST_QUIET_MS));
+	ASSERT_EQ(0, fan_respond(self->fan_fd, ev->fd, variant->good));
+	close(ev->fd);
+	EXPECT_EQ(variant->err, child_errno(rfd));
+	close(rfd);
+	status = fan_wait_child(pid, FAN_TEST_EVENT_MS);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+}
+
+/* ---------------------------------------------------------------- */
+/* Group and mark rules                                               */
+
+FIXTURE(rules) {
+	struct ext4_env env;
+	char path[128];
+	char fifo[128];
+	char link[128];
+	char tmpfs[128];
+	bool tmpfs_mounted;
+};
+
+FIXTURE_SETUP(rules)
+{
+	if (env_setup(&self->env, "rules"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	snprintf(self->fifo, sizeof(self->fifo), "%s/fifo", self->env.mnt);
+	snprintf(self->link, sizeof(self->link), "%s/link", self->env.mnt);
+	snprintf(self->tmpfs, sizeof(self->tmpfs), "%s/tmpfs", self->env.dir);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	ASSERT_EQ(0, mkfifo(self->fifo, 0644));
+	ASSERT_EQ(0, symlink("file", self->link));
+	ASSERT_EQ(0, mkdir(self->tmpfs, 0755));
+	ASSERT_EQ(0, mount("tmpfs", self->tmpfs, "tmpfs", 0, NULL));
+	self->tmpfs_mounted = true;
+}
+
+FIXTURE_TEARDOWN(rules)
+{
+	if (self->tmpfs_mounted)
+		umount(self->tmpfs);
+	env_teardown(&self->env);
+}
+
+/* Number of marks of the group behind @fan_fd, from fdinfo. */
+static int count_marks(int fan_fd)
+{
+	char path[64], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fan_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "fanotify ", 9);
+	fclose(f);
+	return n;
+}
+
+static int try_mark(int fd, unsigned int flags, __u64 mask, const char *path)
+{
+	return fanotify_mark(fd, FAN_MARK_ADD | flags, mask, AT_FDCWD, path) ?
+		errno : 0;
+}
+
+TEST_F(rules, group_class)
+{
+	int notif, content, pre;
+
+	notif = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+	content = fanotify_init(FAN_CLASS_CONTENT, O_RDONLY);
+	pre = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+	ASSERT_LE(0, notif);
+	ASSERT_LE(0, content);
+	ASSERT_LE(0, pre);
+	if (try_mark(pre, 0, FAN_PRE_ACCESS, self->path) == EINVAL)
+		SKIP(return, "kernel has no pre-content events");
+	EXPECT_EQ(EINVAL, try_mark(notif, 0, FAN_PRE_ACCESS, self->path));
+	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_ACCESS, self->path));
+	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_MODIFY, self->path));
+	EXPECT_EQ(0, try_mark(pre, 0, FAN_PRE_MODIFY, self->path));
+	/* No partial state from the refused marks */
+	EXPECT_EQ(0, count_marks(notif));
+	EXPECT_EQ(0, count_marks(content));
+	EXPECT_EQ(1, count_marks(pre));
+	/* Permission classes cannot report fids, so events carry an fd */
+	EXPECT_EQ(-1, fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_REPORT_FID,
+				    O_RDONLY));
+	EXPECT_EQ(EINVAL, errno);
+	close(notif);
+	close(content);
+	close(pre);
+}
+
+TEST_F(rules, targets)
+{
+	int pre = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+
+	ASSERT_LE(0, pre);
+	if (try_mark(pre, 0, FAN_PRE_ACCESS, self->path) == EINVAL)
+		SKIP(return, "kernel has no pre-content events");
+	/* A filesystem that has not opted in */
+	EXPECT_EQ(EOPNOTSUPP, try_mark(pre, 0, FAN_PRE_ACCESS, self->tmpfs));
+	EXPECT_EQ(EOPNOTSUPP, try_mark(pre, FAN_MARK_FILESYSTEM,
+				       FAN_PRE_ACCESS, self->tmpfs));
+	/* ... but other permission events are fine there */
+	EXPECT_EQ(0, try_mark(pre, 0, FAN_OPEN_PERM, self->tmpfs));
+	/* Neither a regular file nor a directory */
+	EXPECT_EQ(EINVAL, try_mark(pre, 0, FAN_PRE_ACCESS, self->fifo));
+	EXPECT_EQ(EINVAL, try_mark(pre, FAN_MARK_DONT_FOLLOW, FAN_PRE_ACCESS,
+				   self->link));
+	/* A symlink that is followed marks its regular file target */
+	EXPECT_EQ(0, try_mark(pre, 0, FAN_PRE_MODIFY, self->link));
+	/* No pre-content events on directories */
+	EXPECT_EQ(EINVAL, try_mark(pre, 0, FAN_PRE_ACCESS | FAN_ONDIR,
+				   self->env.mnt));
+	EXPECT_EQ(EINVAL, try_mark(pre, FAN_MARK_MOUNT,
+				   FAN_PRE_ACCESS | FAN_ONDIR, self->env.mnt));
+	EXPECT_EQ(0, try_mark(pre, 0, FAN_OPEN_PERM | FAN_ONDIR,
+			      self->env.mnt));
+	EXPECT_EQ(EEXIST, try_mark(pre, 0, FAN_PRE_ACCESS, self->env.mnt));
+	/* The file (twice through the link), the tmpfs and the ext4 root */
+	EXPECT_EQ(3, count_marks(pre));
+	close(pre);
+}
+
+TEST_F(rules, merge_ondir)
+{
+	int pre = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+
+	ASSERT_LE(0, pre);
+	if (try_mark(pre, 0, FAN_PRE_ACCESS, self->env.mnt) == EINVAL)
+		SKIP(return, "kernel has no pre-content events");
+	EXPECT_EQ(EEXIST, try_mark(pre, 0, FAN_OPEN_PERM | FAN_ONDIR,
+				   self->env.mnt));
+	close(pre);
+}
+
+static int drop_cap_sys_admin(void)
+{
+	cap_value_t cap = CAP_SYS_ADMIN;
+	cap_t caps = cap_get_proc();
+	int ret;
+
+	if (!caps)
+		return -1;
+	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) ||
+	      cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_CLEAR) ||
+	      cap_set_proc(caps);
+	cap_free(caps);
+	return ret;
+}
+
+TEST(unprivileged)
+{
+	int fd, status;
+	pid_t pid;
+
+	fd = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+	if (fd < 0)
+		SKIP(return, "not privileged to begin with: %s", strerror(errno));
+	close(fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (drop_cap_sys_admin())
+			_exit(2);
+		fd = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+		_exit(fd < 0 && errno == EPERM ? 0 : 1);
+	}
+	status = fan_wait_child(pid, FAN_TEST_EVENT_MS);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* ---------------------------------------------------------------- */
+/* The open-time decision                                             */
+
+FIXTURE(opentime) {
+	struct ext4_env env;
+	char path[128];
+	char other[128];
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_SETUP(opentime)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "open"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->path, sizeof(self->path), "%s/file", self->env.mnt);
+	snprintf(self->other, sizeof(self->other), "%s/other", self->env.mnt);
+	ASSERT_EQ(0, make_file(self->path, FILE_SIZE, 1));
+	ASSERT_EQ(0, make_file(self->other, FILE_SIZE, 2));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(opentime)
+{
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+/* A file opened before the mark was added raises no pre-content events. */
+TEST_F(opentime, opened_before_mark)
+{
+	char buf[16];
+	int early, late;
+
+	early = open(self->path, O_RDONLY);
+	ASSERT_LE(0, early);
+	MARK_OR_SKIP(self->fan_fd, FAN_MARK_MOUNT, FAN_PRE_ACCESS, self->env.mnt);
+	late = open(self->path, O_RDONLY);
+	ASSERT_LE(0, late);
+	ASSERT_EQ(sizeof(buf), pread(early, buf, sizeof(buf), 0));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	EXPECT_EQ(0, self->l.nr);
+	ASSERT_EQ(sizeof(buf), pread(late, buf, sizeof(buf), 0));
+	listener_stop(&self->l);
+	EXPECT_EQ(1, self->l.nr);
+	close(early);
+	close(late);
+}
+
+/*
+ * An HSM that filled a file puts an ignore mark on it: later opens raise
+ * no events, other files still do, and files open already keep raising.
+ */
+TEST_F(opentime, ignore_mark)
+{
+	char buf[16];
+	int early, late;
+
+	MARK_OR_SKIP(self->fan_fd, FAN_MARK_MOUNT, PRE_BOTH, self->env.mnt);
+	early = open(self->path, O_RDONLY);
+	ASSERT_LE(0, early);
+	MARK_OR_SKIP(self->fan_fd, FAN_MARK_IGNORE_SURV, PRE_BOTH, self->path);
+	late = open(self->path, O_RDWR);
+	ASSERT_LE(0, late);
+	ASSERT_EQ(sizeof(buf), pread(late, buf, sizeof(buf), 0));
+	ASSERT_EQ(sizeof(buf), pwrite(late, buf, sizeof(buf), 0));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	EXPECT_EQ(0, self->l.nr);
+	ASSERT_LE(0, do_op(OP_PREAD, self->other, NULL, 0, 16));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	EXPECT_EQ(1, self->l.nr);
+	EXPECT_EQ(ino_of(self->other), self->l.ev[0].ino);
+	/* The early fd was opened with events on and keeps them: the event
+	 * reaches the group, which ignores it for this file. */
+	ASSERT_EQ(sizeof(buf), pread(early, buf, sizeof(buf), 0));
+	listener_stop(&self->l);
+	EXPECT_EQ(1, self->l.nr);
+	close(early);
+	close(late);
+}
+
+/* The HSM's own reads and writes through event->fd raise no events. */
+TEST_F(opentime, event_fd_is_silent)
+{
+	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	struct fanotify_event_metadata *ev;
+	char data[64];
+	int rfd, status;
+	pid_t pid;
+
+	listener_stop(&self->l);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->path);
+	pid = spawn_pread(self->path, &rfd);
+	ASSERT_LT(0, pid);
+	ev = fan_read_event(self->fan_fd, buf, sizeof(buf), FAN_TEST_EVENT_MS);
+	ASSERT_NE(NULL, ev);
+	ASSERT_EQ(sizeof(data), pread(ev->fd, data, sizeof(data), 0));
+	ASSERT_EQ(sizeof(data), pwrite(ev->fd, data, sizeof(data), 0));
+	ASSERT_EQ(0, ftruncate(ev->fd, FILE_SIZE));
+	EXPECT_EQ(NULL, fan_read_event(self->fan_fd, buf + 1024, 1024,
+				       FAN_TEST_QUIET_MS));
+	ASSERT_EQ(0, fan_respond(self->fan_fd, ev->fd, FAN_ALLOW));
+	close(ev->fd);
+	EXPECT_EQ(0, child_errno(rfd));
+	close(rfd);
+	status = fan_wait_child(pid, FAN_TEST_EVENT_MS);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+}
+
+/* ---------------------------------------------------------------- */
+/* An HSM filling stubs                                               */
+
+#define STUB_SIZE	(2 << 20)
+#define STUB_CHUNK	(256 << 10)
+
+FIXTURE(hsm) {
+	struct ext4_env env;
+	char remote[128];
+	char stub[128];
+	int fan_fd;
+	struct listener l;
+	unsigned char have[STUB_SIZE / PG + 1];
+};
+
+static int make_stub(const char *remote, const char *stub, mode_t mode)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(remote, &st))
+		return -1;
+	fd = open(stub, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, st.st_size)) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+FIXTURE_SETUP(hsm)
+{
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "hsm"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	snprintf(self->remote, sizeof(self->remote), "%s/remote", self->env.dir);
+	snprintf(self->stub, sizeof(self->stub), "%s/stub", self->env.mnt);
+	self->l.src_fd = -1;
+	PRE_CONTENT_GROUP(self->fan_fd);
+	self->l.have = self->have;
+	self->l.chunk = STUB_CHUNK;
+}
+
+FIXTURE_TEARDOWN(hsm)
+{
+	listener_stop(&self->l);
+	if (self->l.src_fd >= 0)
+		close(self->l.src_fd);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	env_teardown(&self->env);
+}
+
+static void start_hsm(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(hsm) *self, mode_t mode)
+{
+	ASSERT_EQ(0, make_stub(self->remote, self->stub, mode));
+	self->l.src_fd = open(self->remote, O_RDONLY);
+	ASSERT_LE(0, self->l.src_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->stub);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+/* Several readers in different orders must all read the remote's bytes. */
+TEST_F_TIMEOUT(hsm, concurrent_readers, 120)
+{
+	pid_t pids[4];
+	int i, status;
+
+	ASSERT_EQ(0, make_file(self->remote, STUB_SIZE, 7));
+	start_hsm(_metadata, self, 0644);
+
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			static char a[65536], b[65536];
+			int fd = open(self->stub, O_RDONLY);
+			int src = open(self->remote, O_RDONLY);
+			unsigned int seed = i + 1;
+			int n;
+
+			if (fd < 0 || src < 0)
+				_exit(2);
+			for (n = 0; n < 64; n++) {
+				size_t len = 1 + rand_r(&seed) % sizeof(a);
+				off_t off = rand_r(&seed) % STUB_SIZE;
+				ssize_t got = pread(fd, a, len, off);
+
+				if (got < 0 || pread(src, b, len, off) != got ||
+				    memcmp(a, b, got))
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		status = fan_wait_child(pids[i], 30000);
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
+			TH_LOG("reader %d saw wrong content (status 0x%x)", i,
+			       status);
+		}
+	}
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	EXPECT_LT(0, self->l.nr);
+	/* Each chunk is fetched at most once */
+	EXPECT_GE(STUB_SIZE, self->l.bytes_filled);
+}
+
+/* A mapping of the stub reads the remote's content. */
+TEST_F(hsm, mmap_content)
+{
+	char *map, *src;
+	int fd, sfd;
+
+	ASSERT_EQ(0, make_file(self->remote, STUB_SIZE, 9));
+	start_hsm(_metadata, self, 0644);
+	fd = open(self->stub, O_RDONLY);
+	sfd = open(self->remote, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, sfd);
+	map = mmap(NULL, STUB_SIZE - STUB_CHUNK, PROT_READ, MAP_SHARED, fd,
+		   STUB_CHUNK);
+	ASSERT_NE(MAP_FAILED, map);
+	src = mmap(NULL, STUB_SIZE - STUB_CHUNK, PROT_READ, MAP_SHARED, sfd,
+		   STUB_CHUNK);
+	ASSERT_NE(MAP_FAILED, src);
+	EXPECT_EQ(0, memcmp(map, src, STUB_SIZE - STUB_CHUNK));
+	munmap(map, STUB_SIZE - STUB_CHUNK);
+	munmap(src, STUB_SIZE - STUB_CHUNK);
+	close(fd);
+	close(sfd);
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	ASSERT_LE(1, self->l.nr);
+	/* The mapping at offset STUB_CHUNK did not need the first chunk */
+	EXPECT_EQ(0, self->have[0]);
+	EXPECT_EQ(STUB_SIZE - STUB_CHUNK, self->l.bytes_filled);
+}
+
+static int run_exec(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char *argv[] = { (char *)path, NULL };
+
+		execv(path, argv);
+		_exit(100 + errno);
+	}
+	status = fan_wait_child(pid, 30000);
+	return status < 0 ? -1 : status;
+}
+
+/*
+ * Exec of a stub binary: the loader's reads and mmaps fill it in.  The
+ * HSM may hold the stub open for write meanwhile; exec must not fail with
+ * ETXTBSY for a file with a pre-content watch, while it still does for an
+ * unwatched file.
+ */
+TEST_F_TIMEOUT(hsm, exec_stub, 90)
+{
+	char cmd[512], copy[160];
+	int wfd, cfd, status;
+
+	snprintf(cmd, sizeof(cmd), "cp \"$(command -v true)\" %s", self->remote);
+	ASSERT_EQ(0, system(cmd));
+	start_hsm(_metadata, self, 0755);
+
+	wfd = open(self->stub, O_RDWR);
+	ASSERT_LE(0, wfd);
+	status = run_exec(self->stub);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("exec of the stub: status 0x%x (100 + errno %d)", status,
+		       WIFEXITED(status) ? WEXITSTATUS(status) - 100 : -1);
+	}
+	close(wfd);
+
+	/* Negative control: an unwatched binary open for write */
+	snprintf(copy, sizeof(copy), "%s/copy", self->env.dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", self->remote, copy);
+	ASSERT_EQ(0, system(cmd));
+	cfd = open(copy, O_RDWR);
+	ASSERT_LE(0, cfd);
+	status = run_exec(copy);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 100 + ETXTBSY);
+	close(cfd);
+
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	EXPECT_LE(1, self->l.nr);
+}
+
+TEST_HARNESS_MAIN
