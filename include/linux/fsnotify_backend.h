@@ -387,9 +387,8 @@ static inline struct super_block *fsnotify_data_sb(const void *data,
 	}
 }
 
-static inline const struct file_range *fsnotify_data_file_range(
-							const void *data,
-							int data_type)
+static inline const struct file_range *
+fsnotify_data_file_range(const void *data, int data_type)
 {
 	switch (data_type) {
 	case FSNOTIFY_EVENT_FILE_RANGE:

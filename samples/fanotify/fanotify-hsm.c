@@ -32,7 +32,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,7 @@
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <linux/types.h>
 
 #ifndef FAN_PRE_ACCESS
 #error "needs the uapi headers of a kernel with pre-content events"
@@ -243,15 +243,15 @@ static int fetch_chunk(struct stub *s, int fd, size_t c, char *buf)
 }
 
 /* Make [off, off + count) of the stub present.  Returns 0 or an errno. */
-static int fill(struct stub *s, int fd, uint64_t off, uint64_t count,
+static int fill(struct stub *s, int fd, __u64 off, __u64 count,
 		char *buf)
 {
 	size_t c, first, last;
 	int err = 0;
 
-	if (!s->nr_chunks || !count || off >= (uint64_t)s->size)
+	if (!s->nr_chunks || !count || off >= (__u64)s->size)
 		return 0;
-	if (off + count > (uint64_t)s->size)
+	if (off + count > (__u64)s->size)
 		count = s->size - off;
 	first = off / chunk_size;
 	last = (off + count - 1) / chunk_size;
@@ -273,9 +273,9 @@ static int fill(struct stub *s, int fd, uint64_t off, uint64_t count,
 
 struct job {
 	int fd;
-	uint64_t mask;
+	__u64 mask;
 	bool has_range;
-	uint64_t offset, count;
+	__u64 offset, count;
 };
 
 static struct job queue[QUEUE_LEN];
@@ -298,7 +298,10 @@ static void handle(struct job *j, char *buf)
 	struct stat st;
 	int err = 0;
 
-	if (fstat(j->fd, &st) || !(s = find_stub(st.st_ino)) || s->complete)
+	if (fstat(j->fd, &st))
+		goto answer;
+	s = find_stub(st.st_ino);
+	if (!s || s->complete)
 		goto answer;	/* not ours, or nothing to do */
 
 	if (j->mask & FAN_PRE_MODIFY)
@@ -390,16 +393,17 @@ static void on_signal(int sig)
 		want_exit = 1;
 }
 
-static int usage(const char *prog)
+static int print_usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE\n",
+	fprintf(stderr, "Usage: %s [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE\n",
 		prog);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	char buf[8192] __attribute__((aligned(8)));
+	__u64 words[1024];
+	char *buf = (char *)words;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat cst, pst;
 	unsigned int mark_type;
@@ -418,12 +422,12 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			return usage(argv[0]);
+			return print_usage(argv[0]);
 		}
 	}
 	if (argc - optind != 2 || !chunk_size || chunk_size % 4096 ||
 	    nr_threads < 1)
-		return usage(argv[0]);
+		return print_usage(argv[0]);
 	remote_root = realpath(argv[optind], NULL);
 	cache_root = realpath(argv[optind + 1], NULL);
 	if (!remote_root || !cache_root) {
@@ -489,7 +493,7 @@ int main(int argc, char **argv)
 		}
 		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
-		len = read(fan_fd, buf, sizeof(buf));
+		len = read(fan_fd, buf, sizeof(words));
 		if (len <= 0)
 			continue;
 		for (ev = (void *)buf; FAN_EVENT_OK(ev, len);

@@ -44,7 +44,7 @@
 static char dir[64], mnt_a[96], mnt_b[96], img_a[96], img_b[96];
 static int fan_fd = -1;
 static __u64 watch_mask = FAN_PRE_ACCESS;
-static volatile int stop_listener;
+static int stop_listener;
 static long listener_events;
 
 static double now_ns(void)
@@ -58,17 +58,18 @@ static double now_ns(void)
 /* Answer everything; fill the page of a range (or at 0) through event->fd. */
 static void *listener(void *arg)
 {
-	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	__u64 words[FAN_TEST_BUF_LEN / 8];
+	char *buf = (char *)words;
 	static char page[PG];
 
 	memset(page, 'h', sizeof(page));
-	while (!stop_listener) {
+	while (!__atomic_load_n(&stop_listener, __ATOMIC_RELAXED)) {
 		struct fanotify_event_metadata *ev;
 		ssize_t len;
 
 		if (fan_wait_readable(fan_fd, 100) != 1)
 			continue;
-		len = read(fan_fd, buf, sizeof(buf));
+		len = read(fan_fd, buf, sizeof(words));
 		for (ev = (void *)buf; len > 0 && FAN_EVENT_OK(ev, len);
 		     ev = FAN_EVENT_NEXT(ev, len)) {
 			char *p = (char *)ev + ev->metadata_len;
@@ -158,7 +159,7 @@ static void cleanup(void)
 	snprintf(cmd, sizeof(cmd), "umount %s %s 2>/dev/null; rm -rf %s",
 		 mnt_a, mnt_b, dir);
 	if (dir[0] && system(cmd))
-		fprintf(stderr, "# cleanup failed\n");
+		fprintf(stderr, "# could not remove %s\n", dir);
 }
 
 int main(void)
@@ -262,7 +263,7 @@ int main(void)
 	printf("d_fill_events_per_s %.0f\n", STUB_PAGES / ((t1 - t0) / 1e9));
 	printf("d_fill_us %.2f\n", (t1 - t0) / STUB_PAGES / 1e3);
 
-	stop_listener = 1;
+	__atomic_store_n(&stop_listener, 1, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
 	return 0;
 }

@@ -136,7 +136,8 @@ static int fill_range(struct listener *l, int fd, __u64 off, __u64 count)
 static void *listener_fn(void *arg)
 {
 	struct listener *l = arg;
-	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	__u64 words[FAN_TEST_BUF_LEN / 8];
+	char *buf = (char *)words;
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -152,7 +153,7 @@ static void *listener_fn(void *arg)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		len = read(l->fan_fd, buf, sizeof(buf));
+		len = read(l->fan_fd, buf, sizeof(words));
 		if (len <= 0)
 			continue;
 		for (ev = (void *)buf; FAN_EVENT_OK(ev, len);
@@ -548,89 +549,114 @@ FIXTURE_VARIANT(hook) {
 FIXTURE_VARIANT_ADD(hook, read) {
 	.op = OP_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, pread) {
 	.op = OP_PREAD, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, readv) {
 	.op = OP_READV, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, preadv) {
 	.op = OP_PREADV, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, write) {
 	.op = OP_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, pwrite) {
 	.op = OP_PWRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, writev) {
 	.op = OP_WRITEV, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, pwritev) {
 	.op = OP_PWRITEV, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, splice_read) {
 	.op = OP_SPLICE_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, splice_write) {
 	.op = OP_SPLICE_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, sendfile) {
 	.op = OP_SENDFILE, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, copy_file_range) {
 	.op = OP_COPY_RANGE, .off = 4000, .len = 200,
 	.exp = { ACC(0, 8192), { .on_second = 1, .mask = PRE_BOTH, .offset = 0, .count = 8192 } },
 	.nr_exp = 2,
 };
+
 FIXTURE_VARIANT_ADD(hook, aio_read) {
 	.op = OP_AIO_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, aio_write) {
 	.op = OP_AIO_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, io_uring_read) {
 	.op = OP_URING_READ, .off = 4000, .len = 200, .exp = { ACC(0, 8192) }, .nr_exp = 1,
 	.may_repeat = true,
 };
+
 FIXTURE_VARIANT_ADD(hook, io_uring_write) {
 	.op = OP_URING_WRITE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 	.may_repeat = true,
 };
+
 FIXTURE_VARIANT_ADD(hook, fallocate) {
 	.op = OP_FALLOCATE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
+
 /* truncate reports the page around the new size */
 FIXTURE_VARIANT_ADD(hook, truncate_unaligned) {
 	.op = OP_TRUNCATE, .off = 10000, .exp = { MOD(8192, 4096) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, ftruncate_unaligned) {
 	.op = OP_FTRUNCATE, .off = 10000, .exp = { MOD(8192, 4096) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, ftruncate_aligned) {
 	.op = OP_FTRUNCATE, .off = 12288, .exp = { MOD(12288, 0) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, truncate_grow) {
 	.op = OP_TRUNCATE, .off = FILE_SIZE + 100,
 	.exp = { MOD(FILE_SIZE, 4096) }, .nr_exp = 1,
 };
+
 /* mmap reports the whole mapping at its byte offset */
 FIXTURE_VARIANT_ADD(hook, mmap_read) {
 	.op = OP_MMAP_READ, .off = 8192, .len = 5000, .exp = { ACC(8192, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, mmap_private_write) {
 	.op = OP_MMAP_PRIVATE_WRITE, .off = 8192, .len = 5000,
 	.exp = { ACC(8192, 8192) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, mmap_shared_write) {
 	.op = OP_MMAP_SHARED_WRITE, .off = 40960, .len = 4096,
 	.exp = { MOD(40960, 4096) }, .nr_exp = 1,
 };
+
 /* Reads at and past EOF are reported: the HSM knows the real size */
 FIXTURE_VARIANT_ADD(hook, read_past_eof) {
 	.op = OP_READ_EOF, .off = FILE_SIZE + 10, .len = 100,
 	.exp = { ACC(FILE_SIZE, 4096) }, .nr_exp = 1,
 };
+
 FIXTURE_VARIANT_ADD(hook, read_across_eof) {
 	.op = OP_READ_EOF, .off = FILE_SIZE - 10, .len = 100,
 	.exp = { ACC(FILE_SIZE - 4096, 8192) }, .nr_exp = 1,
@@ -729,31 +755,40 @@ FIXTURE_VARIANT(modify) {
 FIXTURE_VARIANT_ADD(modify, access_only_read) {
 	.mark_mask = FAN_PRE_ACCESS, .op = OP_PREAD, .nr = 1, .mask = FAN_PRE_ACCESS,
 };
+
 FIXTURE_VARIANT_ADD(modify, access_only_write) {
 	.mark_mask = FAN_PRE_ACCESS, .op = OP_PWRITE, .nr = 1, .mask = FAN_PRE_ACCESS,
 };
+
 FIXTURE_VARIANT_ADD(modify, access_only_ftruncate) {
 	.mark_mask = FAN_PRE_ACCESS, .op = OP_FTRUNCATE, .nr = 1, .mask = FAN_PRE_ACCESS,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_read) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_PREAD, .nr = 0,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_mmap_read) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_MMAP_READ, .nr = 0,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_write) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_PWRITE, .nr = 1, .mask = FAN_PRE_MODIFY,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_fallocate) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_FALLOCATE, .nr = 1, .mask = FAN_PRE_MODIFY,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_truncate) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_TRUNCATE, .nr = 1, .mask = FAN_PRE_MODIFY,
 };
+
 FIXTURE_VARIANT_ADD(modify, modify_only_shared_mmap) {
 	.mark_mask = FAN_PRE_MODIFY, .op = OP_MMAP_SHARED_WRITE, .nr = 1,
 	.mask = FAN_PRE_MODIFY,
 };
+
 FIXTURE_VARIANT_ADD(modify, both_read) {
 	.mark_mask = PRE_BOTH, .op = OP_READ, .nr = 1, .mask = FAN_PRE_ACCESS,
 };
@@ -815,18 +850,22 @@ FIXTURE_VARIANT_ADD(marks, inode_file) {
 	.flags = FAN_MARK_INODE, .target = 0, .mask = FAN_PRE_ACCESS,
 	.nr_file = 1, .nr_other = 0,
 };
+
 FIXTURE_VARIANT_ADD(marks, dir_children) {
 	.flags = FAN_MARK_INODE, .target = 1,
 	.mask = FAN_PRE_ACCESS | FAN_EVENT_ON_CHILD, .nr_file = 1, .nr_other = 0,
 };
+
 FIXTURE_VARIANT_ADD(marks, dir_without_on_child) {
 	.flags = FAN_MARK_INODE, .target = 1, .mask = FAN_PRE_ACCESS,
 	.nr_file = 0, .nr_other = 0,
 };
+
 FIXTURE_VARIANT_ADD(marks, mount) {
 	.flags = FAN_MARK_MOUNT, .target = 2, .mask = FAN_PRE_ACCESS,
 	.nr_file = 1, .nr_other = 1,
 };
+
 FIXTURE_VARIANT_ADD(marks, filesystem) {
 	.flags = FAN_MARK_FILESYSTEM, .target = 1, .mask = FAN_PRE_ACCESS,
 	.nr_file = 1, .nr_other = 1,
@@ -889,12 +928,19 @@ FIXTURE_VARIANT(deny) {
 };
 
 FIXTURE_VARIANT_ADD(deny, plain) { .response = FAN_DENY, .err = EPERM };
+
 FIXTURE_VARIANT_ADD(deny, eio) { .response = FAN_DENY_ERRNO(EIO), .err = EIO };
+
 FIXTURE_VARIANT_ADD(deny, eperm) { .response = FAN_DENY_ERRNO(EPERM), .err = EPERM };
+
 FIXTURE_VARIANT_ADD(deny, ebusy) { .response = FAN_DENY_ERRNO(EBUSY), .err = EBUSY };
+
 FIXTURE_VARIANT_ADD(deny, etxtbsy) { .response = FAN_DENY_ERRNO(ETXTBSY), .err = ETXTBSY };
+
 FIXTURE_VARIANT_ADD(deny, eagain) { .response = FAN_DENY_ERRNO(EAGAIN), .err = EAGAIN };
+
 FIXTURE_VARIANT_ADD(deny, enospc) { .response = FAN_DENY_ERRNO(ENOSPC), .err = ENOSPC };
+
 FIXTURE_VARIANT_ADD(deny, edquot) { .response = FAN_DENY_ERRNO(EDQUOT), .err = EDQUOT };
 
 FIXTURE_SETUP(deny)
@@ -925,7 +971,7 @@ TEST_F(deny, reaches_reader)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		long ret = do_op(ops[i], self->path, NULL, 0, 4096);
 
 		if (ret == -2)
@@ -990,14 +1036,17 @@ FIXTURE_VARIANT_ADD(response, errno_not_allowed) {
 	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_PRE_ACCESS,
 	.bad = FAN_DENY_ERRNO(ENOENT), .good = FAN_DENY_ERRNO(EIO), .err = EIO,
 };
+
 FIXTURE_VARIANT_ADD(response, errno_with_allow) {
 	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_PRE_ACCESS,
 	.bad = FAN_ALLOW | (EIO << 24), .good = FAN_ALLOW, .err = 0,
 };
+
 FIXTURE_VARIANT_ADD(response, errno_from_content_class) {
 	.class = FAN_CLASS_CONTENT, .mask = FAN_ACCESS_PERM,
 	.bad = FAN_DENY_ERRNO(EIO), .good = FAN_DENY, .err = EPERM,
 };
+
 FIXTURE_VARIANT_ADD(response, errno_on_open_perm) {
 	.class = FAN_CLASS_PRE_CONTENT, .mask = FAN_OPEN_PERM,
 	.bad = FAN_DENY_ERRNO(EINVAL), .good = FAN_DENY_ERRNO(EBUSY), .err = EBUSY,
@@ -1024,7 +1073,7 @@ FIXTURE_TEARDOWN(response)
 
 TEST_F(response, validated)
 {
-	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	__u64 buf[FAN_TEST_BUF_LEN / 8];
 	struct fanotify_event_metadata *ev;
 	int rfd, status;
 	pid_t pid;
@@ -1095,8 +1144,11 @@ static int count_marks(int fan_fd)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
+	/* One line per mark: "fanotify ino:", "fanotify mnt_id:", "fanotify sdev:" */
 	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, "fanotify ", 9);
+		n += !strncmp(line, "fanotify ino:", 13) ||
+		     !strncmp(line, "fanotify mnt_id:", 16) ||
+		     !strncmp(line, "fanotify sdev:", 14);
 	fclose(f);
 	return n;
 }
@@ -1294,8 +1346,10 @@ TEST_F(opentime, ignore_mark)
 	usleep(FAN_TEST_QUIET_MS * 1000);
 	EXPECT_EQ(1, self->l.nr);
 	EXPECT_EQ(ino_of(self->other), self->l.ev[0].ino);
-	/* The early fd was opened with events on and keeps them: the event
-	 * reaches the group, which ignores it for this file. */
+	/*
+	 * The early fd was opened with events on and keeps them: the event
+	 * is raised and then ignored for this file.
+	 */
 	ASSERT_EQ(sizeof(buf), pread(early, buf, sizeof(buf), 0));
 	listener_stop(&self->l);
 	EXPECT_EQ(1, self->l.nr);
@@ -1306,7 +1360,7 @@ TEST_F(opentime, ignore_mark)
 /* The HSM's own reads and writes through event->fd raise no events. */
 TEST_F(opentime, event_fd_is_silent)
 {
-	char buf[FAN_TEST_BUF_LEN] __attribute__((aligned(8)));
+	__u64 buf[FAN_TEST_BUF_LEN / 8];
 	struct fanotify_event_metadata *ev;
 	char data[64];
 	int rfd, status;
@@ -1321,7 +1375,7 @@ TEST_F(opentime, event_fd_is_silent)
 	ASSERT_EQ(sizeof(data), pread(ev->fd, data, sizeof(data), 0));
 	ASSERT_EQ(sizeof(data), pwrite(ev->fd, data, sizeof(data), 0));
 	ASSERT_EQ(0, ftruncate(ev->fd, FILE_SIZE));
-	EXPECT_EQ(NULL, fan_read_event(self->fan_fd, buf + 1024, 1024,
+	EXPECT_EQ(NULL, fan_read_event(self->fan_fd, buf + 128, 1024,
 				       FAN_TEST_QUIET_MS));
 	ASSERT_EQ(0, fan_respond(self->fan_fd, ev->fd, FAN_ALLOW));
 	close(ev->fd);
@@ -1387,15 +1441,32 @@ FIXTURE_TEARDOWN(hsm)
 	env_teardown(&self->env);
 }
 
-static void start_hsm(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(hsm) *self, mode_t mode)
+/*
+ * Make the stub of the remote and start filling it.  Returns 0, 1 when the
+ * kernel has no pre-content events, or -1 with errno set.
+ */
+static int start_hsm(struct listener *l, int fan_fd, const char *remote,
+		     const char *stub, mode_t mode)
 {
-	ASSERT_EQ(0, make_stub(self->remote, self->stub, mode));
-	self->l.src_fd = open(self->remote, O_RDONLY);
-	ASSERT_LE(0, self->l.src_fd);
-	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->stub);
-	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+	if (make_stub(remote, stub, mode))
+		return -1;
+	l->src_fd = open(remote, O_RDONLY);
+	if (l->src_fd < 0)
+		return -1;
+	if (fanotify_mark(fan_fd, FAN_MARK_ADD, PRE_BOTH, AT_FDCWD, stub))
+		return errno == EINVAL ? 1 : -1;
+	return listener_start(l, fan_fd, FAN_ALLOW);
 }
+
+#define START_HSM(mode) do {						\
+	int __ret = start_hsm(&self->l, self->fan_fd, self->remote,	\
+			      self->stub, mode);			\
+	if (__ret == 1)							\
+		SKIP(return, "kernel has no pre-content events");	\
+	ASSERT_EQ(0, __ret) {						\
+		TH_LOG("cannot start the HSM: %s", strerror(errno));	\
+	}								\
+} while (0)
 
 /* Several readers in different orders must all read the remote's bytes. */
 TEST_F_TIMEOUT(hsm, concurrent_readers, 120)
@@ -1404,7 +1475,7 @@ TEST_F_TIMEOUT(hsm, concurrent_readers, 120)
 	int i, status;
 
 	ASSERT_EQ(0, make_file(self->remote, STUB_SIZE, 7));
-	start_hsm(_metadata, self, 0644);
+	START_HSM(0644);
 
 	for (i = 0; i < 4; i++) {
 		pids[i] = fork();
@@ -1440,8 +1511,11 @@ TEST_F_TIMEOUT(hsm, concurrent_readers, 120)
 	listener_stop(&self->l);
 	EXPECT_EQ(0, self->l.errors);
 	EXPECT_LT(0, self->l.nr);
-	/* Each chunk is fetched at most once */
-	EXPECT_GE(STUB_SIZE, self->l.bytes_filled);
+	/* Each chunk that was needed was fetched exactly once */
+	for (i = 0, status = 0; i < STUB_SIZE / STUB_CHUNK; i++)
+		status += self->have[i];
+	EXPECT_LT(0, status);
+	EXPECT_EQ((long)status * STUB_CHUNK, self->l.bytes_filled);
 }
 
 /* A mapping of the stub reads the remote's content. */
@@ -1451,7 +1525,7 @@ TEST_F(hsm, mmap_content)
 	int fd, sfd;
 
 	ASSERT_EQ(0, make_file(self->remote, STUB_SIZE, 9));
-	start_hsm(_metadata, self, 0644);
+	START_HSM(0644);
 	fd = open(self->stub, O_RDONLY);
 	sfd = open(self->remote, O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -1483,9 +1557,7 @@ static int run_exec(const char *path)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
-
-		execv(path, argv);
+		execl(path, path, (char *)NULL);
 		_exit(100 + errno);
 	}
 	status = fan_wait_child(pid, 30000);
@@ -1503,9 +1575,11 @@ TEST_F_TIMEOUT(hsm, exec_stub, 90)
 	char cmd[512], copy[160];
 	int wfd, cfd, status;
 
-	snprintf(cmd, sizeof(cmd), "cp \"$(command -v true)\" %s", self->remote);
+	if (access("/usr/bin/true", X_OK))
+		SKIP(return, "no /usr/bin/true to serve as the remote binary");
+	snprintf(cmd, sizeof(cmd), "cp /usr/bin/true %s", self->remote);
 	ASSERT_EQ(0, system(cmd));
-	start_hsm(_metadata, self, 0755);
+	START_HSM(0755);
 
 	wfd = open(self->stub, O_RDWR);
 	ASSERT_LE(0, wfd);
