@@ -643,28 +643,28 @@ EXPORT_SYMBOL_GPL(fsnotify);
 
 #ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
 /*
- * Would a pre-content event on @file be reported to any group?
+ * Which permission events on @file would be reported to some group?
  *
  * This walks the marks of the file, of its parent if that watches children,
  * of its mount and of its superblock, like fsnotify() does for an event,
  * ignore masks included.  An HSM that has filled in a whole file puts an
- * ignore mark on it, and from then on the file is opened without pre-content
+ * ignore mark on it, and from then on the file is opened without permission
  * events: reads and writes pay nothing for the watch on the filesystem.
  * Files that are already open keep the mode they were opened with.
  */
-static bool fsnotify_file_pre_content_watched(struct file *file)
+static __u32 fsnotify_file_perm_watched(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry, *parent = NULL;
 	struct inode *inode = d_inode(dentry);
 	struct mount *mnt = real_mount(file->f_path.mnt);
 	struct fsnotify_sb_info *sbinfo = fsnotify_sb_info(dentry->d_sb);
 	struct fsnotify_iter_info iter_info = {};
-	__u32 mask = FSNOTIFY_PRE_CONTENT_EVENTS;
-	__u32 marks_mask;
-	bool watched = false;
+	__u32 mask = ALL_FSNOTIFY_PERM_EVENTS;
+	__u32 marks_mask, wanted = 0;
 
+	/* Pre-content events are only raised for regular files */
 	if (!S_ISREG(inode->i_mode))
-		return false;
+		return ALL_FSNOTIFY_PERM_EVENTS & ~FSNOTIFY_PRE_CONTENT_EVENTS;
 
 	marks_mask = READ_ONCE(inode->i_fsnotify_mask) |
 		     READ_ONCE(mnt->mnt_fsnotify_mask) |
@@ -673,7 +673,6 @@ static bool fsnotify_file_pre_content_watched(struct file *file)
 	if (dentry->d_flags & DCACHE_FSNOTIFY_PARENT_WATCHED) {
 		parent = dget_parent(dentry);
 		if (fsnotify_inode_watches_children(d_inode(parent)) & mask) {
-			mask |= FS_EVENT_ON_CHILD;
 			marks_mask |= READ_ONCE(d_inode(parent)->i_fsnotify_mask);
 		} else {
 			dput(parent);
@@ -681,7 +680,7 @@ static bool fsnotify_file_pre_content_watched(struct file *file)
 		}
 	}
 
-	if (!(marks_mask & FSNOTIFY_PRE_CONTENT_EVENTS))
+	if (!(marks_mask & mask))
 		goto out;
 
 	iter_info.srcu_idx = srcu_read_lock(&fsnotify_mark_srcu);
@@ -697,17 +696,16 @@ static bool fsnotify_file_pre_content_watched(struct file *file)
 			fsnotify_first_mark(&d_inode(parent)->i_fsnotify_marks);
 
 	while (fsnotify_iter_select_report_types(&iter_info)) {
-		if (iter_info.report_mask &&
-		    fsnotify_iter_wanted_events(mask, &iter_info)) {
-			watched = true;
+		if (iter_info.report_mask)
+			wanted |= fsnotify_iter_wanted_events(mask, &iter_info);
+		if (wanted & FSNOTIFY_PRE_CONTENT_EVENTS)
 			break;
-		}
 		fsnotify_iter_next(&iter_info);
 	}
 	srcu_read_unlock(&fsnotify_mark_srcu, iter_info.srcu_idx);
 out:
 	dput(parent);
-	return watched;
+	return wanted;
 }
 
 /*
@@ -719,6 +717,7 @@ out:
 void file_set_fsnotify_mode(struct file *file)
 {
 	struct super_block *sb = file->f_path.dentry->d_sb;
+	__u32 wanted;
 
 	/* Is it a file opened by fanotify? */
 	if (FMODE_FSNOTIFY_NONE(file->f_mode))
@@ -736,16 +735,25 @@ void file_set_fsnotify_mode(struct file *file)
 	}
 
 	/*
-	 * If there are permission event watchers but nobody would be told
-	 * about pre-content events on this file, set FMODE_NONOTIFY |
-	 * FMODE_NONOTIFY_PERM to indicate that.
+	 * If there are permission event watchers but no pre-content event
+	 * watchers, set FMODE_NONOTIFY | FMODE_NONOTIFY_PERM to indicate that.
 	 */
 	if (likely(!fsnotify_sb_has_priority_watchers(sb,
-						FSNOTIFY_PRIO_PRE_CONTENT)) ||
-	    !fsnotify_file_pre_content_watched(file)) {
+						FSNOTIFY_PRIO_PRE_CONTENT))) {
 		file->f_mode |= FMODE_NONOTIFY | FMODE_NONOTIFY_PERM;
 		return;
 	}
+
+	/*
+	 * An HSM watches this filesystem.  Ask the marks of this file: with
+	 * no permission event for it at all, suppress them all; with no
+	 * pre-content event, suppress only those.
+	 */
+	wanted = fsnotify_file_perm_watched(file);
+	if (!wanted)
+		file->f_mode |= FMODE_NONOTIFY_PERM;
+	else if (!(wanted & FSNOTIFY_PRE_CONTENT_EVENTS))
+		file->f_mode |= FMODE_NONOTIFY | FMODE_NONOTIFY_PERM;
 }
 #endif
 
