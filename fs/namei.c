@@ -3843,7 +3843,13 @@ static int do_open(struct nameidata *nd,
 	if (!error)
 		error = security_file_post_open(file, op->acc_mode);
 	if (!error && do_truncate) {
-		error = mnt_want_write(nd->path.mnt);
+		/*
+		 * Tell an HSM that the content is about to be thrown away, as
+		 * truncate(2) to size 0 would: it can skip filling the file.
+		 */
+		error = fsnotify_truncate_perm(&file->f_path, file, 0);
+		if (!error)
+			error = mnt_want_write(nd->path.mnt);
 		if (!error) {
 			error = handle_truncate(idmap, file);
 			mnt_drop_write(nd->path.mnt);

@@ -190,8 +190,11 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 	 */
 	lockdep_assert_once(!current_holds_freeze_protection());
 
-	/* Both reads and writes need the content to be there first */
-	if (unlikely(FMODE_FSNOTIFY_HSM(file->f_mode))) {
+	/*
+	 * Both reads and writes need the content to be there first.  An
+	 * access of no bytes needs none: only truncate reports an empty range.
+	 */
+	if (unlikely(FMODE_FSNOTIFY_HSM(file->f_mode)) && (!ppos || count)) {
 		__u32 mask = FS_PRE_ACCESS;
 
 		if (perm_mask & MAY_WRITE)

@@ -15,7 +15,9 @@
  * stub, so a restarted HSM fetches nothing twice.  A complete stub gets an
  * fanotify ignore mark: files opened after that read at full speed.
  * A stub that is about to be modified (FAN_PRE_MODIFY) is fetched whole,
- * since its local copy becomes the only one.  When the remote cannot be
+ * since its local copy becomes the only one, unless it is about to be
+ * truncated to size 0 (an empty range at offset 0, open(O_TRUNC) included):
+ * then nothing is fetched.  When the remote cannot be
  * read the access fails with EIO (FAN_DENY_ERRNO).
  *
  * Usage: fanotify-hsm [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE
@@ -271,6 +273,22 @@ static int fill(struct stub *s, int fd, __u64 off, __u64 count,
 	return err;
 }
 
+/*
+ * The stub is about to be truncated to size 0 (truncate(2), or open(2) with
+ * O_TRUNC): its remote content will never be needed, so fetch nothing and
+ * treat it as local from now on.
+ */
+static void make_local(struct stub *s, int fd)
+{
+	pthread_mutex_lock(&s->lock);
+	memset(s->have, 0xff, s->nr_chunks / 8 + 1);
+	if (fsetxattr(fd, XATTR_CHUNKS, s->have, s->nr_chunks / 8 + 1, 0))
+		fprintf(stderr, "hsm: cannot record chunks of %s: %m\n", s->rel);
+	if (!s->complete)
+		ignore_stub(s, fd);
+	pthread_mutex_unlock(&s->lock);
+}
+
 struct job {
 	int fd;
 	__u64 mask;
@@ -304,7 +322,10 @@ static void handle(struct job *j, char *buf)
 	if (!s || s->complete)
 		goto answer;	/* not ours, or nothing to do */
 
-	if (j->mask & FAN_PRE_MODIFY)
+	if ((j->mask & FAN_PRE_MODIFY) && j->has_range && !j->offset &&
+	    !j->count)
+		make_local(s, j->fd);			/* truncate to 0 */
+	else if (j->mask & FAN_PRE_MODIFY)
 		err = fill(s, j->fd, 0, s->size, buf);	/* becomes local */
 	else if (j->has_range)
 		err = fill(s, j->fd, j->offset, j->count, buf);

@@ -322,7 +322,7 @@ enum op {
 	OP_COPY_RANGE, OP_AIO_READ, OP_AIO_WRITE, OP_URING_READ,
 	OP_URING_WRITE, OP_FALLOCATE, OP_TRUNCATE, OP_FTRUNCATE,
 	OP_MMAP_READ, OP_MMAP_PRIVATE_WRITE, OP_MMAP_SHARED_WRITE,
-	OP_READ_EOF,
+	OP_READ_EOF, OP_OPEN_TRUNC,
 };
 
 static int do_aio(int fd, int write, void *buf, size_t len, off_t off)
@@ -411,6 +411,12 @@ static long do_op(enum op op, const char *path, const char *path2,
 	memset(buf, 'w', sizeof(buf));
 	if (op == OP_TRUNCATE)
 		return truncate(path, off);
+	if (op == OP_OPEN_TRUNC) {
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? -1 : 0;
+	}
 	if (op == OP_READ || op == OP_PREAD || op == OP_READV ||
 	    op == OP_PREADV || op == OP_SPLICE_READ || op == OP_SENDFILE ||
 	    op == OP_AIO_READ || op == OP_URING_READ || op == OP_MMAP_READ ||
@@ -618,6 +624,15 @@ FIXTURE_VARIANT_ADD(hook, fallocate) {
 	.op = OP_FALLOCATE, .off = 4000, .len = 200, .exp = { MOD(0, 8192) }, .nr_exp = 1,
 };
 
+/* Accesses of no bytes raise nothing: an empty range means truncate */
+FIXTURE_VARIANT_ADD(hook, pread_empty) {
+	.op = OP_PREAD, .off = 4096, .len = 0, .nr_exp = 0,
+};
+
+FIXTURE_VARIANT_ADD(hook, pwrite_empty) {
+	.op = OP_PWRITE, .off = 0, .len = 0, .nr_exp = 0,
+};
+
 /* truncate reports the page around the new size */
 FIXTURE_VARIANT_ADD(hook, truncate_unaligned) {
 	.op = OP_TRUNCATE, .off = 10000, .exp = { MOD(8192, 4096) }, .nr_exp = 1,
@@ -634,6 +649,11 @@ FIXTURE_VARIANT_ADD(hook, ftruncate_aligned) {
 FIXTURE_VARIANT_ADD(hook, truncate_grow) {
 	.op = OP_TRUNCATE, .off = FILE_SIZE + 100,
 	.exp = { MOD(FILE_SIZE, 4096) }, .nr_exp = 1,
+};
+
+/* open(O_TRUNC) reports what truncate to size 0 would */
+FIXTURE_VARIANT_ADD(hook, open_trunc) {
+	.op = OP_OPEN_TRUNC, .exp = { MOD(0, 0) }, .nr_exp = 1,
 };
 
 /* mmap reports the whole mapping at its byte offset */
@@ -762,6 +782,10 @@ FIXTURE_VARIANT_ADD(modify, access_only_write) {
 
 FIXTURE_VARIANT_ADD(modify, access_only_ftruncate) {
 	.mark_mask = FAN_PRE_ACCESS, .op = OP_FTRUNCATE, .nr = 1, .mask = FAN_PRE_ACCESS,
+};
+
+FIXTURE_VARIANT_ADD(modify, access_only_open_trunc) {
+	.mark_mask = FAN_PRE_ACCESS, .op = OP_OPEN_TRUNC, .nr = 1, .mask = FAN_PRE_ACCESS,
 };
 
 FIXTURE_VARIANT_ADD(modify, modify_only_read) {
@@ -968,7 +992,9 @@ TEST_F(deny, reaches_reader)
 {
 	static const enum op ops[] = {
 		OP_PREAD, OP_PWRITE, OP_URING_READ, OP_MMAP_READ, OP_TRUNCATE,
+		OP_OPEN_TRUNC,
 	};
+	struct stat st;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
@@ -985,6 +1011,9 @@ TEST_F(deny, reaches_reader)
 	}
 	listener_stop(&self->l);
 	EXPECT_EQ(0, self->l.errors);
+	/* Denied truncates, open(O_TRUNC) included, changed nothing */
+	EXPECT_EQ(0, stat(self->path, &st));
+	EXPECT_EQ(FILE_SIZE, st.st_size);
 }
 
 /* A child that preads @path; its errno (0: success) comes back on a pipe. */
