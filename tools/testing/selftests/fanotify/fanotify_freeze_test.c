@@ -43,6 +43,10 @@
 #include "../kselftest_harness.h"
 #include "fanotify_test.h"
 
+#ifndef FAN_PRE_ACCESS
+#define FAN_PRE_ACCESS		0x00100000
+#endif
+
 #define DATA_SIZE	(64 * 1024)
 #define DATA_INO	2
 #define DAEMON_MSG	"written by the FUSE daemon\n"
@@ -75,6 +79,7 @@ struct chain {
 	int fsa_dirfd;
 
 	int fan_fd;			/* chain1: the HSM's group */
+	__u64 stress_mask;		/* the event the stress HSM fills on */
 	pid_t event_pid;
 	int open_ret, open_errno;
 
@@ -624,7 +629,8 @@ TEST_F(chain3, freeze_latency)
 
 /*
  * Stress: freeze/thaw cycles while readers hit unpopulated stubs that an
- * HSM fills on FAN_ACCESS_PERM (through event->fd, on fsA itself), a
+ * HSM fills on FAN_PRE_ACCESS (FAN_ACCESS_PERM on a kernel without
+ * pre-content events; through event->fd, on fsA itself), a
  * writer writes from an mmap of the FUSE file (every fault makes the
  * FUSE server write to fsA) and the FUSE server serves those faults.
  * Any of them may be inside a chain when a freeze starts.  Everything
@@ -693,7 +699,7 @@ static void *stress_hsm_fn(void *arg)
 				/* Complete: drop the watch from the file. */
 				snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
 				fanotify_mark(chain->fan_fd, FAN_MARK_REMOVE,
-					      FAN_ACCESS_PERM, AT_FDCWD, path);
+					      chain->stress_mask, AT_FDCWD, path);
 			}
 			fan_respond(chain->fan_fd, ev->fd, FAN_ALLOW);
 			close(ev->fd);
@@ -785,13 +791,25 @@ TEST_F_TIMEOUT(chain3, stress, 300)
 		chain->stub_ino[i] = st.st_ino;
 		close(fd);
 	}
-	chain->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDWR);
+	chain->fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+				      O_RDWR);
 	ASSERT_LE(0, chain->fan_fd);
+	chain->stress_mask = FAN_PRE_ACCESS;
 	for (i = 0; i < STUBS; i++) {
 		snprintf(path, sizeof(path), "%s/stub%d", chain->fsa, i);
+		if (!i && fanotify_mark(chain->fan_fd, FAN_MARK_ADD,
+					chain->stress_mask, AT_FDCWD, path)) {
+			ASSERT_EQ(EINVAL, errno);
+			chain->stress_mask = FAN_ACCESS_PERM;
+		} else if (!i) {
+			continue;
+		}
 		ASSERT_EQ(0, fanotify_mark(chain->fan_fd, FAN_MARK_ADD,
-					   FAN_ACCESS_PERM, AT_FDCWD, path));
+					   chain->stress_mask, AT_FDCWD, path));
 	}
+	ksft_print_msg("stress HSM fills on %s\n",
+		       chain->stress_mask == FAN_PRE_ACCESS ?
+		       "FAN_PRE_ACCESS" : "FAN_ACCESS_PERM (no pre-content events)");
 	atomic_store(&chain->stress, 1);
 	/* No daemon write to wait for, in break_the_chain() and teardown. */
 	atomic_store(&chain->daemon_write_done, 1);
