@@ -185,12 +185,6 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 		return 0;
 
 	/*
-	 * Nor that of any other filesystem: the listener may write to any,
-	 * e.g. to the one of a write() whose buffer faulted in this file.
-	 */
-	lockdep_assert_once(!current_holds_freeze_protection());
-
-	/*
 	 * Both reads and writes need the content to be there first.  An
 	 * access of no bytes needs none: only truncate reports an empty range.
 	 */
@@ -206,6 +200,12 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 
 	if (!(perm_mask & MAY_READ))
 		return 0;
+
+	/*
+	 * Nor that of any other filesystem: the listener may write to any,
+	 * e.g. to the one of a write() whose buffer faulted in this file.
+	 */
+	lockdep_assert_once(!current_holds_freeze_protection());
 
 	/*
 	 * A read also raises the legacy FS_ACCESS_PERM, after the content was
