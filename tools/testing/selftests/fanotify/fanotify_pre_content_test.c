@@ -13,7 +13,9 @@
 #include <liburing.h>
 #include <linux/aio_abi.h>
 #include <pthread.h>
+#include <linux/fs.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -753,6 +755,133 @@ TEST_F(hook, event)
 		if (!variant->may_repeat)
 			EXPECT_EQ(1, matched[j]);
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Clone and dedupe, on xfs (ext4 cannot remap)                      */
+
+FIXTURE(remap) {
+	char dir[64];
+	char mnt[96];
+	char img[96];
+	char src[128];
+	char dst[128];
+	bool mounted;
+	int fan_fd;
+	struct listener l;
+};
+
+FIXTURE_VARIANT(remap) {
+	bool dedupe;
+};
+
+FIXTURE_VARIANT_ADD(remap, clone) { .dedupe = false };
+
+FIXTURE_VARIANT_ADD(remap, dedupe) { .dedupe = true };
+
+FIXTURE_SETUP(remap)
+{
+	char cmd[512];
+
+	memset(&self->l, 0, sizeof(self->l));
+	self->fan_fd = -1;
+	ASSERT_NE(NULL, fan_mkdtemp(self->dir, sizeof(self->dir), "remap"));
+	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->dir);
+	snprintf(self->img, sizeof(self->img), "%s/xfs.img", self->dir);
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	if (system("command -v mkfs.xfs >/dev/null 2>&1"))
+		SKIP(return, "mkfs.xfs not found (xfsprogs)");
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 320M %s && mkfs.xfs -q -f -m reflink=1 %s && mount -o loop %s %s",
+		 self->img, self->img, self->img, self->mnt);
+	if (system(cmd))
+		SKIP(return, "cannot make xfs with reflink (CONFIG_XFS_FS?)");
+	self->mounted = true;
+	snprintf(self->src, sizeof(self->src), "%s/src", self->mnt);
+	snprintf(self->dst, sizeof(self->dst), "%s/dst", self->mnt);
+	/* Same content, so that dedupe shares the blocks */
+	ASSERT_EQ(0, make_file(self->src, FILE_SIZE, 3));
+	ASSERT_EQ(0, make_file(self->dst, FILE_SIZE, 3));
+	PRE_CONTENT_GROUP(self->fan_fd);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->src);
+	MARK_OR_SKIP(self->fan_fd, 0, PRE_BOTH, self->dst);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(remap)
+{
+	char cmd[256];
+
+	listener_stop(&self->l);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -rf %s",
+		 self->mounted ? self->mnt : "/nonexistent", self->dir);
+	if (self->dir[0] && system(cmd))
+		fprintf(stderr, "# cleanup failed: %s\n", cmd);
+}
+
+/*
+ * The source reports FAN_PRE_ACCESS, the target FAN_PRE_MODIFY too.
+ * Dedupe checks the source once for the call and once per target.
+ */
+TEST_F(remap, events)
+{
+	ino_t src_ino = ino_of(self->src), dst_ino = ino_of(self->dst);
+	int sfd, dfd, i, seen_src = 0, seen_dst = 0;
+	int nr_src = variant->dedupe ? 2 : 1;
+
+	sfd = open(self->src, O_RDONLY);
+	dfd = open(self->dst, O_RDWR);
+	ASSERT_LE(0, sfd);
+	ASSERT_LE(0, dfd);
+	if (variant->dedupe) {
+		struct file_dedupe_range *r;
+
+		r = calloc(1, sizeof(*r) + sizeof(r->info[0]));
+		ASSERT_NE(NULL, r);
+		r->src_offset = 4096;
+		r->src_length = 8192;
+		r->dest_count = 1;
+		r->info[0].dest_fd = dfd;
+		r->info[0].dest_offset = 4096;
+		ASSERT_EQ(0, ioctl(sfd, FIDEDUPERANGE, r)) {
+			TH_LOG("FIDEDUPERANGE: %s", strerror(errno));
+		}
+		EXPECT_EQ(0, r->info[0].status);
+		EXPECT_EQ(8192, r->info[0].bytes_deduped);
+		free(r);
+	} else {
+		struct file_clone_range r = {
+			.src_fd = sfd, .src_offset = 4096, .src_length = 8192,
+			.dest_offset = 4096,
+		};
+
+		ASSERT_EQ(0, ioctl(dfd, FICLONERANGE, &r)) {
+			TH_LOG("FICLONERANGE: %s", strerror(errno));
+		}
+	}
+	close(sfd);
+	close(dfd);
+	listener_stop(&self->l);
+	ASSERT_EQ(0, self->l.errors);
+	ASSERT_EQ(nr_src + 1, self->l.nr);
+	for (i = 0; i < self->l.nr; i++) {
+		struct ev_rec *r = &self->l.ev[i];
+
+		EXPECT_EQ(1, r->nr_ranges);
+		EXPECT_EQ(4096, r->offset);
+		EXPECT_EQ(8192, r->count);
+		if (r->ino == src_ino) {
+			seen_src++;
+			EXPECT_EQ(FAN_PRE_ACCESS, r->mask);
+		} else if (r->ino == dst_ino) {
+			seen_dst++;
+			EXPECT_EQ(PRE_BOTH, r->mask);
+		}
+	}
+	EXPECT_EQ(nr_src, seen_src);
+	EXPECT_EQ(1, seen_dst);
 }
 
 /* ---------------------------------------------------------------- */
