@@ -5,8 +5,6 @@
  * the CAP_SYS_ADMIN requirement of the permission classes, and the
  * validation of fanotify_mark() flags.
  */
-#include <sys/capability.h>
-
 #include "../kselftest_harness.h"
 #include "fanotify_test.h"
 
@@ -285,40 +283,12 @@ TEST_F(event_fd, raises_no_event)
 	close(notif_fd);
 }
 
-/* Drop CAP_SYS_ADMIN from the effective and permitted sets. */
-static int drop_cap_sys_admin(void)
-{
-	cap_value_t cap = CAP_SYS_ADMIN;
-	cap_t caps = cap_get_proc();
-	int ret;
-
-	if (!caps)
-		return -1;
-	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) ||
-	      cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_CLEAR) ||
-	      cap_set_proc(caps);
-	cap_free(caps);
-	return ret ? -1 : 0;
-}
-
-static int have_cap_sys_admin(void)
-{
-	cap_flag_value_t v = CAP_CLEAR;
-	cap_t caps = cap_get_proc();
-
-	if (caps) {
-		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
-		cap_free(caps);
-	}
-	return v == CAP_SET;
-}
-
 /* The permission classes are for CAP_SYS_ADMIN only. */
 TEST(perm_classes_need_cap_sys_admin)
 {
 	int fd;
 
-	if (!have_cap_sys_admin())
+	if (!fan_have_cap_sys_admin())
 		SKIP(return, "needs CAP_SYS_ADMIN to start with");
 
 	/* With the capability, both classes work. */
@@ -329,8 +299,8 @@ TEST(perm_classes_need_cap_sys_admin)
 	ASSERT_LE(0, fd);
 	close(fd);
 
-	ASSERT_EQ(0, drop_cap_sys_admin());
-	ASSERT_FALSE(have_cap_sys_admin());
+	ASSERT_EQ(0, fan_drop_cap_sys_admin());
+	ASSERT_FALSE(fan_have_cap_sys_admin());
 
 	fd = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
 	EXPECT_EQ(-1, fd);

@@ -14,7 +14,6 @@
 #include <linux/aio_abi.h>
 #include <pthread.h>
 #include <linux/fs.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -1390,21 +1389,6 @@ TEST_F(rules, merge_ondir)
 	close(pre);
 }
 
-static int drop_cap_sys_admin(void)
-{
-	cap_value_t cap = CAP_SYS_ADMIN;
-	cap_t caps = cap_get_proc();
-	int ret;
-
-	if (!caps)
-		return -1;
-	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) ||
-	      cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_CLEAR) ||
-	      cap_set_proc(caps);
-	cap_free(caps);
-	return ret;
-}
-
 TEST(unprivileged)
 {
 	int fd, status;
@@ -1417,7 +1401,7 @@ TEST(unprivileged)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (drop_cap_sys_admin())
+		if (fan_drop_cap_sys_admin())
 			_exit(2);
 		fd = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
 		_exit(fd < 0 && errno == EPERM ? 0 : 1);

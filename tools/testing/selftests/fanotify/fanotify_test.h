@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/capability.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -121,6 +122,34 @@ static inline int fan_wait_child(pid_t pid, int ms)
 	waitpid(pid, &status, WNOHANG);
 	errno = ETIMEDOUT;
 	return -1;
+}
+
+/* Drop CAP_SYS_ADMIN from the effective and permitted sets. */
+static inline int fan_drop_cap_sys_admin(void)
+{
+	cap_value_t cap = CAP_SYS_ADMIN;
+	cap_t caps = cap_get_proc();
+	int ret;
+
+	if (!caps)
+		return -1;
+	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) ||
+	      cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_CLEAR) ||
+	      cap_set_proc(caps);
+	cap_free(caps);
+	return ret ? -1 : 0;
+}
+
+static inline int fan_have_cap_sys_admin(void)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (caps) {
+		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
+		cap_free(caps);
+	}
+	return v == CAP_SET;
 }
 
 /* Create a temporary directory under $TMPDIR (or /tmp) into @buf. */
