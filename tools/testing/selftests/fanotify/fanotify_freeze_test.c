@@ -316,18 +316,6 @@ static void *writer_fn(void *arg)
 	return NULL;
 }
 
-static int write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 static bool all_done(void)
 {
 	return atomic_load(&chain->writer_done) &&
@@ -364,7 +352,7 @@ static void break_the_chain(struct __test_metadata *_metadata)
 	/* Not stat(fsB): that would wait for the stuck daemon too. */
 	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
 		 chain->fuse_conn);
-	if (write_sysctl(path, "1"))
+	if (fan_write_file(path, "1"))
 		TH_LOG("cannot abort the FUSE connection (%s)", path);
 	for (end = now_ms() + 10000; now_ms() < end && !all_done(); usleep(50000)) {
 		if (atomic_load(&chain->freezer_done))
@@ -482,8 +470,8 @@ FIXTURE_SETUP(chain3)
 			    !read_file(sysctl_retries, self->saved_retries,
 				       sizeof(self->saved_retries));
 	if (self->have_sysctl) {
-		ASSERT_EQ(0, write_sysctl(sysctl_timeout, "1000"));
-		ASSERT_EQ(0, write_sysctl(sysctl_retries, variant->retries));
+		ASSERT_EQ(0, fan_write_file(sysctl_timeout, "1000"));
+		ASSERT_EQ(0, fan_write_file(sysctl_retries, variant->retries));
 	} else {
 		TH_LOG("no %s: this kernel cannot bound a freeze", sysctl_timeout);
 	}
@@ -492,8 +480,8 @@ FIXTURE_SETUP(chain3)
 FIXTURE_TEARDOWN(chain3)
 {
 	if (self->have_sysctl) {
-		write_sysctl(sysctl_timeout, self->saved_timeout);
-		write_sysctl(sysctl_retries, self->saved_retries);
+		fan_write_file(sysctl_timeout, self->saved_timeout);
+		fan_write_file(sysctl_retries, self->saved_retries);
 	}
 	if (chain->se) {
 		fuse_session_exit(chain->se);

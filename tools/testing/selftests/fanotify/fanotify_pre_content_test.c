@@ -1691,18 +1691,6 @@ TEST_F(hsm, mmap_content)
 	EXPECT_EQ(STUB_SIZE - STUB_CHUNK, self->l.bytes_filled);
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * Faults raise no events: mmap filled the mapping up front.  A write()
  * whose buffer maps the stub faults it in with the freeze protection of
@@ -1728,7 +1716,7 @@ TEST_F(hsm, no_events_from_faults)
 	ASSERT_NE(MAP_FAILED, map);
 	munmap(map, STUB_SIZE);
 	sync();
-	if (write_file("/proc/sys/vm/drop_caches", "1"))
+	if (fan_write_file("/proc/sys/vm/drop_caches", "1"))
 		TH_LOG("cannot drop caches: the faults may hit the page cache");
 	/* The second one is already complete; the write faults it in */
 	map = mmap(NULL, STUB_SIZE, PROT_READ, MAP_SHARED, fd, 0);

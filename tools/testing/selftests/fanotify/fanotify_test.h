@@ -124,6 +124,19 @@ static inline int fan_wait_child(pid_t pid, int ms)
 	return -1;
 }
 
+/* Write the string @val to the file @path (a sysctl, say).  0 or -1. */
+static inline int fan_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
 /* Drop CAP_SYS_ADMIN from the effective and permitted sets. */
 static inline int fan_drop_cap_sys_admin(void)
 {
