@@ -1,13 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points; the work is done by scripts/ (see README.md).
 
-.PHONY: all check check-base vm kernel selftests series export-series \
+.PHONY: all check check-all check-base vm kernel selftests series export-series \
 	mirror checkpatch deps demo bench clean distclean help
+
+# "make check BASE=6.12" runs the stable backport under stable/6.12/
+# (its own base, patches and build/6.12/); the default is the mainline
+# series on the base in BASE.
+ifneq ($(filter-out mainline 7.3,$(BASE)),)
+export LINE := $(BASE)
+else
+export LINE := mainline
+endif
+unexport BASE
 
 all: check
 
 help:
 	@echo "make check          everything, from a fresh clone: the verdict"
+	@echo "make check BASE=6.12  the same for the 6.12 stable backport"
+	@echo "make check-all      both (what CI runs)"
 	@echo "make check-base     the same selftests on the unpatched base kernel"
 	@echo "make vm             a shell in the patched kernel (scripts/vm-run)"
 	@echo "make kernel         apply the series and build the kernel"
@@ -18,6 +30,10 @@ help:
 
 check:
 	scripts/check patched
+
+check-all:
+	scripts/check patched
+	$(MAKE) check BASE=6.12
 
 check-base:
 	scripts/check base

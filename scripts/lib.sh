@@ -2,7 +2,22 @@
 # Shared settings for the scripts/ helpers.  Source it, do not run it.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+
+# Which line of the series: "mainline" (BASE, patches/ and Kconfig.fragment
+# at the top; the mirror follows it) or a stable backport kept under
+# stable/<version>/ with its own BASE, patches/ and Kconfig.fragment (the
+# lines that differ from the top one).  "make check BASE=6.12" sets LINE.
+LINE=${LINE:-mainline}
+case "$LINE" in
+mainline|"") LINE=mainline LINEDIR=$TOP BUILD=${BUILD:-$TOP/build} ;;
+*)	LINEDIR=$TOP/stable/$LINE BUILD=${BUILD:-$TOP/build/$LINE}
+	[ -f "$LINEDIR/BASE" ] || { echo "error: no line $LINE (stable/$LINE/BASE)" >&2; exit 1; } ;;
+esac
+PATCHES=$LINEDIR/patches
+# Kconfig fragments, in order; the last one that names an option decides.
+FRAGMENTS="$TOP/Kconfig.fragment"
+[ "$LINE" = mainline ] || FRAGMENTS="$FRAGMENTS $LINEDIR/Kconfig.fragment"
+APT_DIR=$TOP/build/apt		# private apt state for scripts/get-base, scripts/deps
 KSRC=$BUILD/linux		# base + series, a git tree (developers edit here)
 KSRC_BASE=$BUILD/linux-base	# worktree of the pristine base
 KOBJ=$BUILD/obj			# kernel build output for KSRC
@@ -11,7 +26,7 @@ BASE_TAG=base
 JOBS=${JOBS:-$(nproc)}
 
 # shellcheck disable=SC1091
-. "$TOP/BASE"
+. "$LINEDIR/BASE"
 
 msg() { printf '>>> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
