@@ -8,11 +8,15 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/mman.h>
 #include <linux/mount.h>
 #include <linux/srcu.h>
 
 #include <linux/fsnotify_backend.h>
 #include "fsnotify.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/fsnotify.h>
 
 /*
  * Clear all of the marks on an inode when it is being evicted from core
@@ -28,63 +32,9 @@ void __fsnotify_vfsmount_delete(struct vfsmount *mnt)
 	fsnotify_clear_marks_by_mount(mnt);
 }
 
-/**
- * fsnotify_unmount_inodes - an sb is unmounting.  handle any watched inodes.
- * @sb: superblock being unmounted.
- *
- * Called during unmount with no locks held, so needs to be safe against
- * concurrent modifiers. We temporarily drop sb->s_inode_list_lock and CAN block.
- */
-static void fsnotify_unmount_inodes(struct super_block *sb)
+void __fsnotify_mntns_delete(struct mnt_namespace *mntns)
 {
-	struct inode *inode, *iput_inode = NULL;
-
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		/*
-		 * We cannot __iget() an inode in state I_FREEING,
-		 * I_WILL_FREE, or I_NEW which is fine because by that point
-		 * the inode cannot have any associated watches.
-		 */
-		spin_lock(&inode->i_lock);
-		if (inode->i_state & (I_FREEING|I_WILL_FREE|I_NEW)) {
-			spin_unlock(&inode->i_lock);
-			continue;
-		}
-
-		/*
-		 * If i_count is zero, the inode cannot have any watches and
-		 * doing an __iget/iput with SB_ACTIVE clear would actually
-		 * evict all inodes with zero i_count from icache which is
-		 * unnecessarily violent and may in fact be illegal to do.
-		 * However, we should have been called /after/ evict_inodes
-		 * removed all zero refcount inodes, in any case.  Test to
-		 * be sure.
-		 */
-		if (!atomic_read(&inode->i_count)) {
-			spin_unlock(&inode->i_lock);
-			continue;
-		}
-
-		__iget(inode);
-		spin_unlock(&inode->i_lock);
-		spin_unlock(&sb->s_inode_list_lock);
-
-		iput(iput_inode);
-
-		/* for each watch, send FS_UNMOUNT and then remove it */
-		fsnotify_inode(inode, FS_UNMOUNT);
-
-		fsnotify_inode_delete(inode);
-
-		iput_inode = inode;
-
-		cond_resched();
-		spin_lock(&sb->s_inode_list_lock);
-	}
-	spin_unlock(&sb->s_inode_list_lock);
-
-	iput(iput_inode);
+	fsnotify_clear_marks_by_mntns(mntns);
 }
 
 void fsnotify_sb_delete(struct super_block *sb)
@@ -95,7 +45,7 @@ void fsnotify_sb_delete(struct super_block *sb)
 	if (!sbinfo)
 		return;
 
-	fsnotify_unmount_inodes(sb);
+	fsnotify_unmount_inodes(sbinfo);
 	fsnotify_clear_marks_by_sb(sb);
 	/* Wait for outstanding object references from connectors */
 	wait_var_event(fsnotify_sb_watched_objects(sb),
@@ -107,7 +57,10 @@ void fsnotify_sb_delete(struct super_block *sb)
 
 void fsnotify_sb_free(struct super_block *sb)
 {
-	kfree(sb->s_fsnotify_info);
+	if (sb->s_fsnotify_info) {
+		WARN_ON_ONCE(!list_empty(&sb->s_fsnotify_info->inode_conn_list));
+		kfree(sb->s_fsnotify_info);
+	}
 }
 
 /*
@@ -127,7 +80,7 @@ void fsnotify_set_children_dentry_flags(struct inode *inode)
 	spin_lock(&inode->i_lock);
 	/* run all of the dentries associated with this inode.  Since this is a
 	 * directory, there damn well better only be one item on this list */
-	hlist_for_each_entry(alias, &inode->i_dentry, d_u.d_alias) {
+	for_each_alias(alias, inode) {
 		struct dentry *child;
 
 		/* run all of the children of the original inode and fix their
@@ -193,14 +146,42 @@ static bool fsnotify_event_needs_parent(struct inode *inode, __u32 mnt_mask,
 	return mask & marks_mask;
 }
 
-/* Are there any inode/mount/sb objects that are interested in this event? */
-static inline bool fsnotify_object_watched(struct inode *inode, __u32 mnt_mask,
-					   __u32 mask)
+/* Are there any inode/mount/sb objects that watch for these events? */
+static inline __u32 fsnotify_object_watched(struct inode *inode, __u32 mnt_mask,
+					    __u32 mask)
 {
 	__u32 marks_mask = READ_ONCE(inode->i_fsnotify_mask) | mnt_mask |
 			   READ_ONCE(inode->i_sb->s_fsnotify_mask);
 
 	return mask & marks_mask & ALL_FSNOTIFY_EVENTS;
+}
+
+/*
+ * Report pre-content event with optional range info.
+ * @mask is FS_PRE_ACCESS, or FS_PRE_ACCESS | FS_PRE_MODIFY for a change.
+ */
+int fsnotify_pre_content(const struct path *path, __u32 mask,
+			 const loff_t *ppos, size_t count)
+{
+	struct file_range range;
+
+	/*
+	 * The listener (an HSM) may write to this or any other filesystem
+	 * before it answers, e.g. to fill in this file, so the caller must
+	 * not hold freeze protection of any filesystem.
+	 */
+	lockdep_assert_once(!current_holds_freeze_protection());
+
+	/* Report page aligned range only when pos is known */
+	if (!ppos)
+		return fsnotify_path(path, mask);
+
+	range.path = path;
+	range.pos = PAGE_ALIGN_DOWN(*ppos);
+	range.count = PAGE_ALIGN(*ppos + count) - range.pos;
+
+	return fsnotify_parent(path->dentry, mask, &range,
+			       FSNOTIFY_EVENT_FILE_RANGE);
 }
 
 /*
@@ -361,37 +342,15 @@ static int fsnotify_handle_event(struct fsnotify_group *group, __u32 mask,
 					   dir, name, cookie);
 }
 
-/*
- * Which of the events in @mask do the marks of the current group want,
- * after their ignore masks were applied?
- */
-static __u32 fsnotify_iter_wanted_events(__u32 mask,
-					 struct fsnotify_iter_info *iter_info)
-{
-	__u32 marks_mask = 0;
-	__u32 marks_ignore_mask = 0;
-	bool is_dir = mask & FS_ISDIR;
-	struct fsnotify_mark *mark;
-	int type;
-
-	fsnotify_foreach_iter_mark_type(iter_info, mark, type) {
-		marks_mask |= mark->mask;
-		marks_ignore_mask |=
-			fsnotify_effective_ignore_mask(mark, is_dir, type);
-	}
-
-	pr_debug("%s: group=%p mask=%x marks_mask=%x marks_ignore_mask=%x\n",
-		 __func__, iter_info->current_group, mask, marks_mask,
-		 marks_ignore_mask);
-
-	return mask & ALL_FSNOTIFY_EVENTS & marks_mask & ~marks_ignore_mask;
-}
-
 static int send_to_group(__u32 mask, const void *data, int data_type,
 			 struct inode *dir, const struct qstr *file_name,
 			 u32 cookie, struct fsnotify_iter_info *iter_info)
 {
-	struct fsnotify_group *group = iter_info->current_group;
+	struct fsnotify_group *group = NULL;
+	__u32 test_mask = (mask & ALL_FSNOTIFY_EVENTS);
+	__u32 marks_mask = 0;
+	__u32 marks_ignore_mask = 0;
+	bool is_dir = mask & FS_ISDIR;
 	struct fsnotify_mark *mark;
 	int type;
 
@@ -408,7 +367,18 @@ static int send_to_group(__u32 mask, const void *data, int data_type,
 	}
 
 	/* Are any of the group marks interested in this event? */
-	if (!fsnotify_iter_wanted_events(mask, iter_info))
+	fsnotify_foreach_iter_mark_type(iter_info, mark, type) {
+		group = mark->group;
+		marks_mask |= mark->mask;
+		marks_ignore_mask |=
+			fsnotify_effective_ignore_mask(mark, is_dir, type);
+	}
+
+	pr_debug("%s: group=%p mask=%x marks_mask=%x marks_ignore_mask=%x data=%p data_type=%d dir=%p cookie=%d\n",
+		 __func__, group, mask, marks_mask, marks_ignore_mask,
+		 data, data_type, dir, cookie);
+
+	if (!(test_mask & marks_mask & ~marks_ignore_mask))
 		return 0;
 
 	if (group->ops->handle_event) {
@@ -420,7 +390,7 @@ static int send_to_group(__u32 mask, const void *data, int data_type,
 				     file_name, cookie, iter_info);
 }
 
-static struct fsnotify_mark *fsnotify_first_mark(struct fsnotify_mark_connector **connp)
+static struct fsnotify_mark *fsnotify_first_mark(struct fsnotify_mark_connector *const *connp)
 {
 	struct fsnotify_mark_connector *conn;
 	struct hlist_node *node = NULL;
@@ -538,14 +508,17 @@ int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 {
 	const struct path *path = fsnotify_data_path(data, data_type);
 	struct super_block *sb = fsnotify_data_sb(data, data_type);
-	struct fsnotify_sb_info *sbinfo = fsnotify_sb_info(sb);
+	const struct fsnotify_mnt *mnt_data = fsnotify_data_mnt(data, data_type);
+	struct fsnotify_sb_info *sbinfo = sb ? fsnotify_sb_info(sb) : NULL;
 	struct fsnotify_iter_info iter_info = {};
 	struct mount *mnt = NULL;
 	struct inode *inode2 = NULL;
 	struct dentry *moved;
 	int inode2_type;
 	int ret = 0;
-	__u32 test_mask, marks_mask;
+	__u32 test_mask, marks_mask = 0;
+
+	trace_fsnotify(mask, data, data_type, dir, file_name, inode, cookie);
 
 	if (path)
 		mnt = real_mount(path->mnt);
@@ -578,17 +551,20 @@ int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 	if ((!sbinfo || !sbinfo->sb_marks) &&
 	    (!mnt || !mnt->mnt_fsnotify_marks) &&
 	    (!inode || !inode->i_fsnotify_marks) &&
-	    (!inode2 || !inode2->i_fsnotify_marks))
+	    (!inode2 || !inode2->i_fsnotify_marks) &&
+	    (!mnt_data || !mnt_data->ns->n_fsnotify_marks))
 		return 0;
 
-	marks_mask = READ_ONCE(sb->s_fsnotify_mask);
+	if (sb)
+		marks_mask |= READ_ONCE(sb->s_fsnotify_mask);
 	if (mnt)
 		marks_mask |= READ_ONCE(mnt->mnt_fsnotify_mask);
 	if (inode)
 		marks_mask |= READ_ONCE(inode->i_fsnotify_mask);
 	if (inode2)
 		marks_mask |= READ_ONCE(inode2->i_fsnotify_mask);
-
+	if (mnt_data)
+		marks_mask |= READ_ONCE(mnt_data->ns->n_fsnotify_mask);
 
 	/*
 	 * If this is a modify event we may need to clear some ignore masks.
@@ -618,6 +594,10 @@ int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 		iter_info.marks[inode2_type] =
 			fsnotify_first_mark(&inode2->i_fsnotify_marks);
 	}
+	if (mnt_data) {
+		iter_info.marks[FSNOTIFY_ITER_TYPE_MNTNS] =
+			fsnotify_first_mark(&mnt_data->ns->n_fsnotify_marks);
+	}
 
 	/*
 	 * We need to merge inode/vfsmount/sb mark lists so that e.g. inode mark
@@ -642,86 +622,96 @@ out:
 EXPORT_SYMBOL_GPL(fsnotify);
 
 #ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
-/*
- * Which permission events on @file would be reported to some group?
- *
- * This walks the marks of the file, of its parent if that watches children,
- * of its mount and of its superblock, like fsnotify() does for an event,
- * ignore masks included.  An HSM that has filled in a whole file puts an
- * ignore mark on it, and from then on the file is opened without permission
- * events: reads and writes pay nothing for the watch on the filesystem.
- * Files that are already open keep the mode they were opened with.
- */
-static __u32 fsnotify_file_perm_watched(struct file *file)
+static int fsnotify_open_perm(const struct path *path, __u32 mask)
 {
-	struct dentry *dentry = file->f_path.dentry, *parent = NULL;
-	struct inode *inode = d_inode(dentry);
-	struct mount *mnt = real_mount(file->f_path.mnt);
-	struct fsnotify_sb_info *sbinfo = fsnotify_sb_info(dentry->d_sb);
-	struct fsnotify_iter_info iter_info = {};
-	__u32 mask = ALL_FSNOTIFY_PERM_EVENTS;
-	__u32 marks_mask, wanted = 0;
+	/*
+	 * The listener may write to any filesystem before it answers, so no
+	 * freeze protection may be held (open(O_TRUNC) takes write access
+	 * only after this event).
+	 */
+	lockdep_assert_once(!current_holds_freeze_protection());
 
-	/* Pre-content events are only raised for regular files */
-	if (!S_ISREG(inode->i_mode))
-		return ALL_FSNOTIFY_PERM_EVENTS & ~FSNOTIFY_PRE_CONTENT_EVENTS;
-
-	marks_mask = READ_ONCE(inode->i_fsnotify_mask) |
-		     READ_ONCE(mnt->mnt_fsnotify_mask) |
-		     READ_ONCE(dentry->d_sb->s_fsnotify_mask);
-
-	if (dentry->d_flags & DCACHE_FSNOTIFY_PARENT_WATCHED) {
-		parent = dget_parent(dentry);
-		if (fsnotify_inode_watches_children(d_inode(parent)) & mask) {
-			marks_mask |= READ_ONCE(d_inode(parent)->i_fsnotify_mask);
-		} else {
-			dput(parent);
-			parent = NULL;
-		}
-	}
-
-	if (!(marks_mask & mask))
-		goto out;
-
-	iter_info.srcu_idx = srcu_read_lock(&fsnotify_mark_srcu);
-	if (sbinfo)
-		iter_info.marks[FSNOTIFY_ITER_TYPE_SB] =
-			fsnotify_first_mark(&sbinfo->sb_marks);
-	iter_info.marks[FSNOTIFY_ITER_TYPE_VFSMOUNT] =
-		fsnotify_first_mark(&mnt->mnt_fsnotify_marks);
-	iter_info.marks[FSNOTIFY_ITER_TYPE_INODE] =
-		fsnotify_first_mark(&inode->i_fsnotify_marks);
-	if (parent)
-		iter_info.marks[FSNOTIFY_ITER_TYPE_PARENT] =
-			fsnotify_first_mark(&d_inode(parent)->i_fsnotify_marks);
-
-	while (fsnotify_iter_select_report_types(&iter_info)) {
-		if (iter_info.report_mask)
-			wanted |= fsnotify_iter_wanted_events(mask, &iter_info);
-		if (wanted & FSNOTIFY_PRE_CONTENT_EVENTS)
-			break;
-		fsnotify_iter_next(&iter_info);
-	}
-	srcu_read_unlock(&fsnotify_mark_srcu, iter_info.srcu_idx);
-out:
-	dput(parent);
-	return wanted;
+	return fsnotify_path(path, mask);
 }
 
 /*
- * At open time we check fsnotify_sb_has_priority_watchers() and set the
- * FMODE_NONOTIFY_ mode bits accordignly.
+ * Raise the pre-content event of an mmap() request of a file opened with
+ * pre-content events enabled, before do_mmap() validates the request and
+ * before mmap_lock is taken.
+ *
+ * Report nothing for a request that do_mmap() refuses in its checks of the
+ * length, offset, mapping type and file mode, so that no event is raised
+ * for a mapping the caller may not create: it then fails with its usual
+ * error.  The range reported is the whole mapping, in bytes: page faults
+ * raise no events.  do_mmap() may still fail after the event (address
+ * space, mlock limits, seals, noexec, ...).
+ *
+ * A shared writable mapping may change the content: it reports
+ * FS_PRE_ACCESS | FS_PRE_MODIFY.  A shared mapping created without
+ * PROT_WRITE reports FS_PRE_ACCESS only, and a later mprotect(PROT_WRITE)
+ * of it (allowed when the file is open for writing) raises no event at all:
+ * mprotect() finds the file only under mmap_lock, where waiting for
+ * userspace is not an option.
+ */
+int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
+			 unsigned long flags, unsigned long pgoff,
+			 unsigned long len)
+{
+	__u32 mask = FS_PRE_ACCESS;
+	loff_t off;
+
+	/*
+	 * EINVAL for no length, ENOMEM if it wraps, EOVERFLOW past the
+	 * largest file offset (file_mmap_ok()), which also keeps the end of
+	 * the range from wrapping.
+	 */
+	len = PAGE_ALIGN(len);
+	if (!len || len > MAX_LFS_FILESIZE ||
+	    pgoff > (MAX_LFS_FILESIZE - len) >> PAGE_SHIFT)
+		return 0;
+
+	/* EACCES for any mapping of a file not open for reading */
+	if (!(file->f_mode & FMODE_READ))
+		return 0;
+
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_SHARED_VALIDATE:
+		/* EACCES for a shared mapping that may write to such a file */
+		if (IS_APPEND(file_inode(file)) && (file->f_mode & FMODE_WRITE))
+			return 0;
+		/* EACCES for a writable shared mapping of a read-only fd */
+		if ((prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+			return 0;
+		if (prot & PROT_WRITE)
+			mask |= FS_PRE_MODIFY;
+		break;
+	case MAP_PRIVATE:
+		break;
+	default:
+		/* EINVAL */
+		return 0;
+	}
+
+	off = (loff_t)pgoff << PAGE_SHIFT;
+	return fsnotify_pre_content(&file->f_path, mask, &off, len);
+}
+
+/*
+ * At open time we check fsnotify_sb_has_priority_watchers(), call the open perm
+ * hook and set the FMODE_NONOTIFY_ mode bits accordignly.
  * Later, fsnotify permission hooks do not check if there are permission event
  * watches, but that there were permission event watches at open time.
  */
-void file_set_fsnotify_mode(struct file *file)
+int fsnotify_open_perm_and_set_mode(struct file *file)
 {
-	struct super_block *sb = file->f_path.dentry->d_sb;
-	__u32 wanted;
+	struct dentry *dentry = file->f_path.dentry, *parent;
+	struct super_block *sb = dentry->d_sb;
+	__u32 mnt_mask, p_mask = 0;
 
 	/* Is it a file opened by fanotify? */
 	if (FMODE_FSNOTIFY_NONE(file->f_mode))
-		return;
+		return 0;
 
 	/*
 	 * Permission events is a super set of pre-content events, so if there
@@ -730,45 +720,99 @@ void file_set_fsnotify_mode(struct file *file)
 	 */
 	if (likely(!fsnotify_sb_has_priority_watchers(sb,
 						FSNOTIFY_PRIO_CONTENT))) {
-		file->f_mode |= FMODE_NONOTIFY_PERM;
-		return;
+		file_set_fsnotify_mode(file, FMODE_NONOTIFY_PERM);
+		return 0;
 	}
 
 	/*
-	 * If there are permission event watchers but no pre-content event
+	 * OK, there are some permission event watchers. Check if anybody is
+	 * watching for permission events on *this* file.
+	 */
+	mnt_mask = READ_ONCE(real_mount(file->f_path.mnt)->mnt_fsnotify_mask);
+	p_mask = fsnotify_object_watched(d_inode(dentry), mnt_mask,
+					 ALL_FSNOTIFY_PERM_EVENTS);
+	if (dentry->d_flags & DCACHE_FSNOTIFY_PARENT_WATCHED) {
+		parent = dget_parent(dentry);
+		p_mask |= fsnotify_inode_watches_children(d_inode(parent));
+		dput(parent);
+	}
+
+	/*
+	 * Legacy FAN_ACCESS_PERM events have very high performance overhead,
+	 * so unlikely to be used in the wild. If they are used there will be
+	 * no optimizations at all.
+	 */
+	if (unlikely(p_mask & FS_ACCESS_PERM)) {
+		/* Enable all permission and pre-content events */
+		file_set_fsnotify_mode(file, 0);
+		goto open_perm;
+	}
+
+	/*
+	 * Pre-content events are only supported on regular files.
+	 * If there are pre-content event watchers and no permission access
 	 * watchers, set FMODE_NONOTIFY | FMODE_NONOTIFY_PERM to indicate that.
+	 * That is the common case with HSM service.
 	 */
-	if (likely(!fsnotify_sb_has_priority_watchers(sb,
-						FSNOTIFY_PRIO_PRE_CONTENT))) {
-		file->f_mode |= FMODE_NONOTIFY | FMODE_NONOTIFY_PERM;
-		return;
+	if (d_is_reg(dentry) && (p_mask & FSNOTIFY_PRE_CONTENT_EVENTS)) {
+		file_set_fsnotify_mode(file, FMODE_NONOTIFY |
+					     FMODE_NONOTIFY_PERM);
+		goto open_perm;
 	}
 
+	/* Nobody watching permission and pre-content events on this file */
+	file_set_fsnotify_mode(file, FMODE_NONOTIFY_PERM);
+
+open_perm:
 	/*
-	 * An HSM watches this filesystem.  Ask the marks of this file: with
-	 * no permission event for it at all, suppress them all; with no
-	 * pre-content event, suppress only those.
+	 * Send open perm events depending on object masks and regardless of
+	 * FMODE_NONOTIFY_PERM.
 	 */
-	wanted = fsnotify_file_perm_watched(file);
-	if (!wanted)
-		file->f_mode |= FMODE_NONOTIFY_PERM;
-	else if (!(wanted & FSNOTIFY_PRE_CONTENT_EVENTS))
-		file->f_mode |= FMODE_NONOTIFY | FMODE_NONOTIFY_PERM;
+	if (file->f_flags & __FMODE_EXEC && p_mask & FS_OPEN_EXEC_PERM) {
+		int ret = fsnotify_open_perm(&file->f_path, FS_OPEN_EXEC_PERM);
+
+		if (ret)
+			return ret;
+	}
+
+	if (p_mask & FS_OPEN_PERM)
+		return fsnotify_open_perm(&file->f_path, FS_OPEN_PERM);
+
+	return 0;
 }
 #endif
+
+void fsnotify_mnt(__u32 mask, struct mnt_namespace *ns, struct vfsmount *mnt)
+{
+	struct fsnotify_mnt data = {
+		.ns = ns,
+		.mnt_id = real_mount(mnt)->mnt_id_unique,
+	};
+
+	if (WARN_ON_ONCE(!ns))
+		return;
+
+	/*
+	 * This is an optimization as well as making sure fsnotify_init() has
+	 * been called.
+	 */
+	if (!ns->n_fsnotify_marks)
+		return;
+
+	fsnotify(mask, &data, FSNOTIFY_EVENT_MNT, NULL, NULL, NULL, 0);
+}
 
 static __init int fsnotify_init(void)
 {
 	int ret;
 
-	BUILD_BUG_ON(HWEIGHT32(ALL_FSNOTIFY_BITS) != 25);
+	BUILD_BUG_ON(HWEIGHT32(ALL_FSNOTIFY_BITS) != 27);
 
 	ret = init_srcu_struct(&fsnotify_mark_srcu);
 	if (ret)
 		panic("initializing fsnotify_mark_srcu");
 
-	fsnotify_mark_connector_cachep = KMEM_CACHE(fsnotify_mark_connector,
-						    SLAB_PANIC);
+	fsnotify_init_connector_caches();
 
 	return 0;
 }

@@ -129,39 +129,10 @@ static inline int fsnotify_file(struct file *file, __u32 mask)
 
 #ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
 
-void file_set_fsnotify_mode(struct file *file);
-
-/*
- * fsnotify_pre_content - report that a range of a file is about to be accessed
- * @file:	the file, opened with pre-content events enabled
- * @mask:	FS_PRE_ACCESS, or FS_PRE_ACCESS | FS_PRE_MODIFY for a change
- * @ppos:	start of the range, or NULL if the caller has no position
- * @count:	length of the range
- *
- * The listener (an HSM) may fill in the range before it answers, which means
- * writing to this or any other filesystem, so the caller must not hold the
- * freeze protection of any superblock.
- */
-static inline int fsnotify_pre_content(struct file *file, __u32 mask,
-				       const loff_t *ppos, size_t count)
-{
-	struct file_range range;
-
-	lockdep_assert_once(!current_holds_freeze_protection());
-
-	/* Pre-content events are only reported on regular files */
-	if (!S_ISREG(file_inode(file)->i_mode))
-		return 0;
-
-	if (!ppos)
-		return fsnotify_path(&file->f_path, mask);
-
-	range.path = &file->f_path;
-	range.pos = *ppos;
-	range.count = count;
-	return fsnotify_parent(file->f_path.dentry, mask, &range,
-			       FSNOTIFY_EVENT_FILE_RANGE);
-}
+int fsnotify_open_perm_and_set_mode(struct file *file);
+int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
+			 unsigned long flags, unsigned long pgoff,
+			 unsigned long len);
 
 /*
  * fsnotify_file_area_perm - permission hook before access to file range
@@ -169,8 +140,6 @@ static inline int fsnotify_pre_content(struct file *file, __u32 mask,
 static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 					  const loff_t *ppos, size_t count)
 {
-	int ret;
-
 	/*
 	 * filesystem may be modified in the context of permission events
 	 * (e.g. by HSM filling a file on access), so sb freeze protection
@@ -178,139 +147,115 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 	 */
 	lockdep_assert_once(file_write_not_started(file));
 
-	if (!(perm_mask & (MAY_READ | MAY_WRITE)))
-		return 0;
-
-	if (likely(!FMODE_FSNOTIFY_PERM(file->f_mode)))
+	if (!(perm_mask & (MAY_READ | MAY_WRITE | MAY_ACCESS)))
 		return 0;
 
 	/*
-	 * Both reads and writes need the content to be there first.  An
-	 * access of no bytes needs none: only truncate reports an empty range.
+	 * read()/write() and other types of access generate pre-content events,
+	 * modifications FS_PRE_ACCESS | FS_PRE_MODIFY.  An access of no bytes
+	 * at a known position needs no content and raises none: an empty
+	 * range means truncate to an HSM.
 	 */
 	if (unlikely(FMODE_FSNOTIFY_HSM(file->f_mode)) && (!ppos || count)) {
 		__u32 mask = FS_PRE_ACCESS;
+		int ret;
 
 		if (perm_mask & MAY_WRITE)
 			mask |= FS_PRE_MODIFY;
-		ret = fsnotify_pre_content(file, mask, ppos, count);
+		ret = fsnotify_pre_content(&file->f_path, mask, ppos, count);
+
 		if (ret)
 			return ret;
 	}
 
-	if (!(perm_mask & MAY_READ))
+	if (!(perm_mask & MAY_READ) ||
+	    likely(!FMODE_FSNOTIFY_ACCESS_PERM(file->f_mode)))
 		return 0;
 
 	/*
 	 * Nor that of any other filesystem: the listener may write to any,
 	 * e.g. to the one of a write() whose buffer faulted in this file.
+	 * fsnotify_pre_content() checks the same.
 	 */
 	lockdep_assert_once(!current_holds_freeze_protection());
 
 	/*
-	 * A read also raises the legacy FS_ACCESS_PERM, after the content was
-	 * filled in, so that a content scanner sees what will be read.
+	 * read() also generates the legacy FS_ACCESS_PERM event, so content
+	 * scanners can inspect the content filled by pre-content event.
 	 */
 	return fsnotify_path(&file->f_path, FS_ACCESS_PERM);
 }
 
 /*
- * fsnotify_file_perm - permission hook before file access
+ * fsnotify_mmap_perm - permission hook before mmap of file range
+ * @file:	the file to map, or NULL for an anonymous mapping
+ * @prot:	the PROT_* of the request
+ * @flags:	the MAP_* of the request
+ * @pgoff:	offset of the mapping in the file, in pages
+ * @len:	length of the mapping
+ *
+ * mmap() generates only pre-content events, for the whole range, since page
+ * faults raise none.  Called before do_mmap() validates the request.
+ */
+static inline int fsnotify_mmap_perm(struct file *file, unsigned long prot,
+				     unsigned long flags, unsigned long pgoff,
+				     unsigned long len)
+{
+	if (!file || likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
+		return 0;
+
+	return __fsnotify_mmap_perm(file, prot, flags, pgoff, len);
+}
+
+/*
+ * fsnotify_truncate_perm - permission hook before file truncate
+ *
+ * Truncate changes the content around the new size and drops what is past
+ * it: it reports FS_PRE_ACCESS | FS_PRE_MODIFY with the page that contains
+ * @length, or an empty range at @length when it is page aligned.
+ */
+static inline int fsnotify_truncate_perm(const struct path *path, loff_t length)
+{
+	struct inode *inode = d_inode(path->dentry);
+
+	if (!(inode->i_sb->s_iflags & SB_I_ALLOW_HSM) ||
+	    !fsnotify_sb_has_priority_watchers(inode->i_sb,
+					       FSNOTIFY_PRIO_PRE_CONTENT))
+		return 0;
+
+	return fsnotify_pre_content(path, FSNOTIFY_PRE_CONTENT_EVENTS,
+				    &length, 0);
+}
+
+/*
+ * fsnotify_open_trunc_perm - permission hook before open(O_TRUNC) truncates
+ *
+ * Reported like truncate(2) to size 0, for a file opened with pre-content
+ * events enabled.
+ */
+static inline int fsnotify_open_trunc_perm(struct file *file)
+{
+	loff_t length = 0;
+
+	if (likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
+		return 0;
+
+	return fsnotify_pre_content(&file->f_path, FSNOTIFY_PRE_CONTENT_EVENTS,
+				    &length, 0);
+}
+
+/*
+ * fsnotify_file_perm - permission hook before file access (unknown range)
  */
 static inline int fsnotify_file_perm(struct file *file, int perm_mask)
 {
 	return fsnotify_file_area_perm(file, perm_mask, NULL, 0);
 }
 
-/*
- * fsnotify_truncate_perm - permission hook before truncate
- *
- * Truncate changes the content of the page around the new size, so report
- * that page.  Called with an open file for ftruncate() and without one for
- * truncate(), in which case only the superblock tells whether an HSM may be
- * watching; either way, before any freeze protection is taken.
- */
-static inline int fsnotify_truncate_perm(const struct path *path,
-					 struct file *file, loff_t length)
-{
-	struct inode *inode = d_inode(path->dentry);
-	struct file_range range;
-
-	if (file) {
-		if (likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
-			return 0;
-		return fsnotify_pre_content(file, FSNOTIFY_PRE_CONTENT_EVENTS,
-					    &length, 0);
-	}
-
-	if (likely(!(inode->i_sb->s_iflags & SB_I_ALLOW_HSM)) ||
-	    !fsnotify_sb_has_priority_watchers(inode->i_sb,
-					       FSNOTIFY_PRIO_PRE_CONTENT))
-		return 0;
-
-	lockdep_assert_once(!current_holds_freeze_protection());
-
-	if (!S_ISREG(inode->i_mode))
-		return 0;
-
-	range.path = path;
-	range.pos = length;
-	range.count = 0;
-	return fsnotify_parent(path->dentry, FSNOTIFY_PRE_CONTENT_EVENTS,
-			       &range, FSNOTIFY_EVENT_FILE_RANGE);
-}
-
-/*
- * fsnotify_mmap_perm - permission hook before mmap of a file range
- *
- * Page faults raise no events (they may happen with freeze protection held,
- * e.g. to fault in the user buffer of a write() to another filesystem), so
- * the whole mapped range is reported at mmap time.  The caller passes
- * MAY_WRITE for a shared writable mapping, which may modify the range.
- */
-static inline int fsnotify_mmap_perm(struct file *file, int perm_mask,
-				     loff_t off, size_t len)
-{
-	__u32 mask = FS_PRE_ACCESS;
-
-	if (!file || likely(!FMODE_FSNOTIFY_HSM(file->f_mode)))
-		return 0;
-
-	if (perm_mask & MAY_WRITE)
-		mask |= FS_PRE_MODIFY;
-
-	return fsnotify_pre_content(file, mask, &off, len);
-}
-
-/*
- * fsnotify_open_perm - permission hook before file open
- */
-static inline int fsnotify_open_perm(struct file *file)
-{
-	int ret;
-
-	if (likely(!FMODE_FSNOTIFY_PERM(file->f_mode)))
-		return 0;
-
-	/*
-	 * The listener may write to any filesystem before it answers, so
-	 * no sb freeze protection may be held (open(O_TRUNC) takes write
-	 * access only after this event).
-	 */
-	lockdep_assert_once(!current_holds_freeze_protection());
-
-	if (file->f_flags & __FMODE_EXEC) {
-		ret = fsnotify_path(&file->f_path, FS_OPEN_EXEC_PERM);
-		if (ret)
-			return ret;
-	}
-
-	return fsnotify_path(&file->f_path, FS_OPEN_PERM);
-}
-
 #else
-static inline void file_set_fsnotify_mode(struct file *file)
+static inline int fsnotify_open_perm_and_set_mode(struct file *file)
 {
+	return 0;
 }
 
 static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
@@ -319,24 +264,24 @@ static inline int fsnotify_file_area_perm(struct file *file, int perm_mask,
 	return 0;
 }
 
+static inline int fsnotify_mmap_perm(struct file *file, unsigned long prot,
+				     unsigned long flags, unsigned long pgoff,
+				     unsigned long len)
+{
+	return 0;
+}
+
+static inline int fsnotify_truncate_perm(const struct path *path, loff_t length)
+{
+	return 0;
+}
+
+static inline int fsnotify_open_trunc_perm(struct file *file)
+{
+	return 0;
+}
+
 static inline int fsnotify_file_perm(struct file *file, int perm_mask)
-{
-	return 0;
-}
-
-static inline int fsnotify_truncate_perm(const struct path *path,
-					 struct file *file, loff_t length)
-{
-	return 0;
-}
-
-static inline int fsnotify_mmap_perm(struct file *file, int perm_mask,
-				     loff_t off, size_t len)
-{
-	return 0;
-}
-
-static inline int fsnotify_open_perm(struct file *file)
 {
 	return 0;
 }
@@ -364,6 +309,10 @@ static inline void fsnotify_move(struct inode *old_dir, struct inode *new_dir,
 	__u32 new_dir_mask = FS_MOVED_TO;
 	__u32 rename_mask = FS_RENAME;
 	const struct qstr *new_name = &moved->d_name;
+	struct fsnotify_rename_data rd = {
+		.moved = moved,
+		.target = target,
+	};
 
 	if (isdir) {
 		old_dir_mask |= FS_ISDIR;
@@ -372,12 +321,12 @@ static inline void fsnotify_move(struct inode *old_dir, struct inode *new_dir,
 	}
 
 	/* Event with information about both old and new parent+name */
-	fsnotify_name(rename_mask, moved, FSNOTIFY_EVENT_DENTRY,
+	fsnotify_name(rename_mask, &rd, FSNOTIFY_EVENT_RENAME,
 		      old_dir, old_name, 0);
 
 	fsnotify_name(old_dir_mask, source, FSNOTIFY_EVENT_INODE,
 		      old_dir, old_name, fs_cookie);
-	fsnotify_name(new_dir_mask, source, FSNOTIFY_EVENT_INODE,
+	fsnotify_name(new_dir_mask, &rd, FSNOTIFY_EVENT_RENAME,
 		      new_dir, new_name, fs_cookie);
 
 	if (target)
@@ -400,6 +349,11 @@ static inline void fsnotify_inode_delete(struct inode *inode)
 static inline void fsnotify_vfsmount_delete(struct vfsmount *mnt)
 {
 	__fsnotify_vfsmount_delete(mnt);
+}
+
+static inline void fsnotify_mntns_delete(struct mnt_namespace *mntns)
+{
+	__fsnotify_mntns_delete(mntns);
 }
 
 /*
@@ -597,17 +551,19 @@ static inline void fsnotify_change(struct dentry *dentry, unsigned int ia_valid)
 		fsnotify_dentry(dentry, mask);
 }
 
-static inline int fsnotify_sb_error(struct super_block *sb, struct inode *inode,
-				    int error)
+static inline void fsnotify_mnt_attach(struct mnt_namespace *ns, struct vfsmount *mnt)
 {
-	struct fs_error_report report = {
-		.error = error,
-		.inode = inode,
-		.sb = sb,
-	};
+	fsnotify_mnt(FS_MNT_ATTACH, ns, mnt);
+}
 
-	return fsnotify(FS_ERROR, &report, FSNOTIFY_EVENT_ERROR,
-			NULL, NULL, NULL, 0);
+static inline void fsnotify_mnt_detach(struct mnt_namespace *ns, struct vfsmount *mnt)
+{
+	fsnotify_mnt(FS_MNT_DETACH, ns, mnt);
+}
+
+static inline void fsnotify_mnt_move(struct mnt_namespace *ns, struct vfsmount *mnt)
+{
+	fsnotify_mnt(FS_MNT_MOVE, ns, mnt);
 }
 
 #endif	/* _LINUX_FS_NOTIFY_H */

@@ -19,10 +19,11 @@
  * touched under waiters.lock, where percpu_rwsem_wake_function() grants the
  * lock to the queued tasks.
  *
- * A writer that gives up (percpu_down_write_timeout()) undoes exactly what
- * it did: off the queue under waiters.lock if it never got sem->block,
- * otherwise sem->block released and the queue woken as by
- * percpu_up_write(); then rcu_sync_exit() and the lockdep release.
+ * A writer that gives up (percpu_down_write_timeout(): timeout or fatal
+ * signal) undoes exactly what it did: off the queue under waiters.lock if
+ * it never got sem->block, otherwise sem->block released and the queue
+ * woken as by percpu_up_write(); then rcu_sync_exit() and the lockdep
+ * release.
  */
 
 int __percpu_init_rwsem(struct percpu_rw_semaphore *sem,
@@ -153,21 +154,23 @@ static int percpu_rwsem_wake_function(struct wait_queue_entry *wq_entry,
 }
 
 /*
- * Wait in FIFO order until percpu_rwsem_wake_function() hands us the lock,
- * for at most *@timeout jiffies (MAX_SCHEDULE_TIMEOUT: no bound).  The time
- * left is stored back in *@timeout.
+ * Wait in FIFO order, sleeping in @state, until percpu_rwsem_wake_function()
+ * hands us the lock, for at most *@timeout jiffies (MAX_SCHEDULE_TIMEOUT: no
+ * bound).  The time left is stored back in *@timeout.  A signal ends the
+ * wait only if @state lets it (TASK_KILLABLE: a fatal signal).
  *
- * Returns true when the lock was granted.  On timeout the waiter leaves
- * the queue and false is returned, unless the wakeup granted the lock
- * before we took waiters.lock: a grant is never refused, so the wakeup
- * that skipped past us (it wakes one writer, or readers until a writer)
- * has not been lost.
+ * Return: 0 when the lock was granted.  On timeout (-ETIMEDOUT) or signal
+ * (-EINTR) the waiter leaves the queue, unless the wakeup granted the lock
+ * before we took waiters.lock: a grant is never refused, so the wakeup that
+ * stopped at us (it wakes one writer, or readers until a writer) is never
+ * lost, and 0 is returned.
  */
-static bool percpu_rwsem_wait(struct percpu_rw_semaphore *sem, bool reader,
-			      long *timeout)
+static int percpu_rwsem_wait(struct percpu_rw_semaphore *sem, bool reader,
+			     unsigned int state, long *timeout)
 {
 	DEFINE_WAIT_FUNC(wq_entry, percpu_rwsem_wake_function);
-	bool wait, granted = true;
+	int ret = 0;
+	bool wait;
 
 	spin_lock_irq(&sem->waiters.lock);
 	/*
@@ -182,29 +185,35 @@ static bool percpu_rwsem_wait(struct percpu_rw_semaphore *sem, bool reader,
 	spin_unlock_irq(&sem->waiters.lock);
 
 	while (wait) {
-		set_current_state(TASK_UNINTERRUPTIBLE);
+		set_current_state(state);
 		if (!smp_load_acquire(&wq_entry.private))
 			break;
-		if (!*timeout) {
+		if (signal_pending_state(state, current))
+			ret = -EINTR;
+		else if (!*timeout)
+			ret = -ETIMEDOUT;
+		if (ret) {
 			/*
 			 * The wake function runs under waiters.lock: with it
 			 * held, either it granted us the lock (and took us
 			 * off the list) or it never will.
 			 */
 			spin_lock_irq(&sem->waiters.lock);
-			granted = !wq_entry.private;
-			if (!granted)
+			if (wq_entry.private)
 				list_del_init(&wq_entry.entry);
+			else
+				ret = 0;
 			spin_unlock_irq(&sem->waiters.lock);
 			break;
 		}
 		*timeout = schedule_timeout(*timeout);
 	}
 	__set_current_state(TASK_RUNNING);
-	return granted;
+	return ret;
 }
 
-bool __sched __percpu_down_read(struct percpu_rw_semaphore *sem, bool try)
+bool __sched __percpu_down_read(struct percpu_rw_semaphore *sem, bool try,
+				bool freeze)
 {
 	long timeout = MAX_SCHEDULE_TIMEOUT;
 
@@ -216,7 +225,9 @@ bool __sched __percpu_down_read(struct percpu_rw_semaphore *sem, bool try)
 
 	trace_contention_begin(sem, LCB_F_PERCPU | LCB_F_READ);
 	preempt_enable();
-	percpu_rwsem_wait(sem, /* .reader = */ true, &timeout);
+	percpu_rwsem_wait(sem, /* .reader = */ true,
+			  TASK_UNINTERRUPTIBLE | (freeze ? TASK_FREEZABLE : 0),
+			  &timeout);
 	preempt_disable();
 	trace_contention_end(sem, 0);
 
@@ -226,7 +237,7 @@ EXPORT_SYMBOL_GPL(__percpu_down_read);
 
 #define per_cpu_sum(var)						\
 ({									\
-	typeof(var) __sum = 0;						\
+	TYPEOF_UNQUAL(var) __sum = 0;					\
 	int cpu;							\
 	compiletime_assert_atomic_type(__sum);				\
 	for_each_possible_cpu(cpu)					\
@@ -250,7 +261,7 @@ EXPORT_SYMBOL_GPL(percpu_is_read_locked);
  */
 static bool readers_active_check(struct percpu_rw_semaphore *sem)
 {
-	if (per_cpu_sum(*sem->read_count) != 0)
+	if (data_race(per_cpu_sum(*sem->read_count)) != 0)
 		return false;
 
 	/*
@@ -263,11 +274,53 @@ static bool readers_active_check(struct percpu_rw_semaphore *sem)
 	return true;
 }
 
-/* percpu_down_write_timeout() with the lockdep caller @ip. */
-static int __percpu_down_write(struct percpu_rw_semaphore *sem, long timeout,
-			       unsigned long ip)
+/*
+ * Let the next reader or writer in.  Used by percpu_up_write() and by a
+ * writer that gives up after it set sem->block; lockdep and the
+ * contended_release tracepoint are left to the caller.
+ */
+static void __percpu_up_write(struct percpu_rw_semaphore *sem)
+{
+	/*
+	 * Signal the writer is done, no fast path yet.
+	 *
+	 * One reason that we cannot just immediately flip to readers_fast is
+	 * that new readers might fail to see the results of this writer's
+	 * critical section.
+	 *
+	 * Therefore we force it through the slow path which guarantees an
+	 * acquire and thereby guarantees the critical section's consistency.
+	 * The release pairs with the acquire of sem->block in
+	 * __percpu_down_read_trylock().
+	 */
+	atomic_set_release(&sem->block, 0);
+
+	/*
+	 * Prod any pending reader/writer to make progress.  A waiter that
+	 * failed its trylock did so under waiters.lock, which __wake_up()
+	 * takes, so it is on the list by now and is woken.
+	 */
+	__wake_up(&sem->waiters, TASK_NORMAL, 1, sem);
+
+	/*
+	 * Once this completes (at least one RCU-sched grace period hence) the
+	 * reader fast path will be available again. Safe to use outside the
+	 * exclusive write lock because its counting.
+	 */
+	rcu_sync_exit(&sem->rss);
+}
+
+/*
+ * percpu_down_write() and percpu_down_write_timeout(): sleep in @state for
+ * at most @timeout jiffies in all, with the lockdep caller @ip.
+ */
+static int __sched __percpu_down_write(struct percpu_rw_semaphore *sem,
+				       unsigned int state, long timeout,
+				       unsigned long ip)
 {
 	bool contended = false;
+	long left;
+	int ret;
 
 	might_sleep();
 	rwsem_acquire(&sem->dep_map, 0, 0, ip);
@@ -282,12 +335,17 @@ static int __percpu_down_write(struct percpu_rw_semaphore *sem, long timeout,
 	if (!__percpu_down_write_trylock(sem)) {
 		trace_contention_begin(sem, LCB_F_PERCPU | LCB_F_WRITE);
 		contended = true;
-		if (!percpu_rwsem_wait(sem, /* .reader = */ false, &timeout)) {
-			/* We never set sem->block: nobody waits on us. */
+		ret = percpu_rwsem_wait(sem, /* .reader = */ false, state,
+					&timeout);
+		if (ret) {
+			/*
+			 * We never set sem->block and we are off the queue:
+			 * nobody waits on us, no wakeup was meant for us.
+			 */
 			rcu_sync_exit(&sem->rss);
 			rwsem_release(&sem->dep_map, ip);
-			trace_contention_end(sem, -ETIMEDOUT);
-			return -ETIMEDOUT;
+			trace_contention_end(sem, ret);
+			return ret;
 		}
 	}
 
@@ -299,20 +357,26 @@ static int __percpu_down_write(struct percpu_rw_semaphore *sem, long timeout,
 	 * them.
 	 */
 
-	/* Wait for all active readers to complete. */
-	if (!rcuwait_wait_event_timeout(&sem->writer, readers_active_check(sem),
-					TASK_UNINTERRUPTIBLE, timeout)) {
+	/*
+	 * Wait for all active readers to complete.  The condition is checked
+	 * before the time left and the signal: a writer that saw the readers
+	 * gone keeps the lock.
+	 */
+	left = rcuwait_wait_event_timeout(&sem->writer, readers_active_check(sem),
+					  state, timeout);
+	if (left <= 0) {
+		ret = left ? left : -ETIMEDOUT;
 		/*
-		 * Back out as percpu_up_write() does: release sem->block
-		 * (the release pairs with the acquire in the readers'
-		 * __percpu_down_read_trylock(), as for a writer that ran)
-		 * and wake the waiters that queued behind us; their
-		 * trylock under waiters.lock cannot miss the release.
+		 * Back out as percpu_up_write() does, without its
+		 * contended_release event: we never held the lock.  The
+		 * readers that queued behind us are woken as by a writer
+		 * that ran.
 		 */
-		percpu_up_write(sem);
+		rwsem_release(&sem->dep_map, ip);
+		__percpu_up_write(sem);
 		if (contended)
-			trace_contention_end(sem, -ETIMEDOUT);
-		return -ETIMEDOUT;
+			trace_contention_end(sem, ret);
+		return ret;
 	}
 	if (contended)
 		trace_contention_end(sem, 0);
@@ -321,15 +385,16 @@ static int __percpu_down_write(struct percpu_rw_semaphore *sem, long timeout,
 
 void __sched percpu_down_write(struct percpu_rw_semaphore *sem)
 {
-	__percpu_down_write(sem, MAX_SCHEDULE_TIMEOUT, _RET_IP_);
+	__percpu_down_write(sem, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT,
+			    _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(percpu_down_write);
 
 /**
- * percpu_down_write_timeout - acquire for write, waiting a bounded time
+ * percpu_down_write_timeout - acquire for write, killable, for a bounded time
  * @sem: the semaphore
  * @timeout: how long to wait in all, in jiffies; MAX_SCHEDULE_TIMEOUT
- *	waits as long as it takes, like percpu_down_write()
+ *	waits as long as it takes
  *
  * A writer waits twice: for sem->block (other writers), then for the
  * active readers to drain.  Meanwhile new readers queue behind it.  When
@@ -338,19 +403,23 @@ EXPORT_SYMBOL_GPL(percpu_down_write);
  * userspace, as with freeze_super() and a FUSE daemon), the wait never
  * ends; a bounded wait lets the caller back out and break the chain.
  *
- * On timeout, @sem is left as if this writer had never come: sem->block is
- * released, the readers (and the next writer) that queued behind us are
- * woken exactly as percpu_up_write() wakes them, and lockdep no longer
- * sees us holding @sem.  If the last reader leaves just as the time runs
- * out, the final readers_active_check() decides: the lock is taken if it
- * saw the reader gone.
+ * Both waits are TASK_KILLABLE: a fatal signal ends them at once.
  *
- * Return: 0 with @sem held for write, or -ETIMEDOUT.
+ * On timeout or fatal signal, @sem is left as if this writer had never
+ * come: sem->block is released (if we had set it), the readers (and the
+ * next writer) that queued behind us are woken exactly as percpu_up_write()
+ * wakes them, and lockdep no longer sees us holding @sem.  If the last
+ * reader leaves just as the time runs out or the signal comes, the final
+ * readers_active_check() decides: the lock is taken if it saw the reader
+ * gone.
+ *
+ * Return: 0 with @sem held for write, -ETIMEDOUT, or -EINTR on a fatal
+ * signal.
  */
 int __sched percpu_down_write_timeout(struct percpu_rw_semaphore *sem,
 				      long timeout)
 {
-	return __percpu_down_write(sem, timeout, _RET_IP_);
+	return __percpu_down_write(sem, TASK_KILLABLE, timeout, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(percpu_down_write_timeout);
 
@@ -358,28 +427,35 @@ void percpu_up_write(struct percpu_rw_semaphore *sem)
 {
 	rwsem_release(&sem->dep_map, _RET_IP_);
 
-	/*
-	 * Signal the writer is done, no fast path yet.
-	 *
-	 * One reason that we cannot just immediately flip to readers_fast is
-	 * that new readers might fail to see the results of this writer's
-	 * critical section.
-	 *
-	 * Therefore we force it through the slow path which guarantees an
-	 * acquire and thereby guarantees the critical section's consistency.
-	 */
-	atomic_set_release(&sem->block, 0);
+	if (trace_contended_release_enabled() && wq_has_sleeper(&sem->waiters))
+		trace_call__contended_release(sem);
 
-	/*
-	 * Prod any pending reader/writer to make progress.
-	 */
-	__wake_up(&sem->waiters, TASK_NORMAL, 1, sem);
-
-	/*
-	 * Once this completes (at least one RCU-sched grace period hence) the
-	 * reader fast path will be available again. Safe to use outside the
-	 * exclusive write lock because its counting.
-	 */
-	rcu_sync_exit(&sem->rss);
+	__percpu_up_write(sem);
 }
 EXPORT_SYMBOL_GPL(percpu_up_write);
+
+void __percpu_up_read(struct percpu_rw_semaphore *sem)
+{
+	lockdep_assert_preemption_disabled();
+	/*
+	 * After percpu_up_write() completes, rcu_sync_is_idle() can still
+	 * return false during the grace period, forcing readers into this
+	 * slowpath. Only trace when a writer is actually waiting for
+	 * readers to drain.
+	 */
+	if (trace_contended_release_enabled() && rcuwait_active(&sem->writer))
+		trace_call__contended_release(sem);
+	/*
+	 * slowpath; reader will only ever wake a single blocked
+	 * writer.
+	 */
+	smp_mb(); /* B matches C */
+	/*
+	 * In other words, if they see our decrement (presumably to
+	 * aggregate zero, as that is the only time it matters) they
+	 * will also see our critical section.
+	 */
+	this_cpu_dec(*sem->read_count);
+	rcuwait_wake_up(&sem->writer);
+}
+EXPORT_SYMBOL_GPL(__percpu_up_read);

@@ -9,16 +9,54 @@
  * maps a range of a stub, the kernel raises FAN_PRE_ACCESS with that range
  * and waits; the HSM fetches the chunks covering it from REMOTE, writes
  * them into the stub through event->fd (which raises no events) and allows
- * the access.  Readers cannot tell a stub from the real file.
+ * the access.  Readers cannot tell a stub from the real file.  A stub that
+ * is about to be modified (FAN_PRE_MODIFY) is fetched whole, since its
+ * local copy becomes the only one, unless it is about to be truncated to
+ * size 0 (an empty range at offset 0, open(O_TRUNC) included): then nothing
+ * is fetched.  When the remote cannot be read the access fails with EIO
+ * (FAN_DENY_ERRNO).  A stub that holds all its data becomes a plain local
+ * file with an fanotify ignore mark: files opened after that read at full
+ * speed.
  *
- * Which chunks a stub holds is kept in the "user.hsm.chunks" xattr of the
- * stub, so a restarted HSM fetches nothing twice.  A complete stub gets an
- * fanotify ignore mark: files opened after that read at full speed.
- * A stub that is about to be modified (FAN_PRE_MODIFY) is fetched whole,
- * since its local copy becomes the only one, unless it is about to be
- * truncated to size 0 (an empty range at offset 0, open(O_TRUNC) included):
- * then nothing is fetched.  When the remote cannot be
- * read the access fails with EIO (FAN_DENY_ERRNO).
+ * Stub state lives in the stub, in two xattrs, and nowhere else:
+ *
+ * - "trusted.hsm.stub" holds "SIZE REL": the size of the remote file and
+ *   its path relative to the roots.  A file without it is not a stub.  It
+ *   is set before the stub gets its name (O_TMPFILE, then linkat()), so a
+ *   new file that reuses the inode number of an unlinked stub, or a stub
+ *   renamed elsewhere, can never be mistaken for another file's stub: the
+ *   identity goes with the inode and dies with it.  A file handle with its
+ *   generation would identify the inode too, but the HSM would then need a
+ *   table from handles to remote paths that must itself be kept durable.
+ * - "trusted.hsm.chunks" holds the chunk size and a bitmap of the chunks
+ *   present, so a restarted HSM fetches nothing twice.
+ *
+ * trusted.* xattrs can only be set with CAP_SYS_ADMIN, which the HSM has
+ * anyway: the owner of a stub cannot forge its map or its remote path.
+ * Data is made durable with fdatasync() before the map says it is there,
+ * so a crash loses at most chunks that are then fetched again.
+ *
+ * Truncate.  A pre-content report only says that a truncate is about to be
+ * tried: it may still fail (ETXTBSY, a lease break, an LSM, a read-only
+ * remount).  The HSM therefore changes nothing when it allows the report
+ * of a truncate to size 0, and learns that the truncate happened from the
+ * size of the stub, compared with the size in its identity, each time it
+ * sees the stub again (any later event: the writer's first write after
+ * open(O_TRUNC), any read).  The size is a sound witness because every
+ * other change of size is reported as FAN_PRE_MODIFY first and the HSM
+ * fetches the whole stub before allowing it, after which it is no stub.
+ * Notification events would not do: FAN_MODIFY from a truncate carries
+ * no path and is never reported to a group that gets file descriptors,
+ * which a pre-content group does, and truncate(2) has no FAN_CLOSE_WRITE.
+ *
+ * An allowed truncate to 0 may land while a fill for a concurrent reader
+ * is writing into the stub: an extending write would then bring old data
+ * back into the truncated file.  So the last byte of a stub is written
+ * when the stub is made, a fill never writes it, and no fill can extend
+ * the stub.  Every fill checks the size after each write: if it changed,
+ * a truncate to 0 got in, and the HSM truncates to 0 again what it wrote.
+ * Nothing else can have written in between, as every other modification
+ * of the stub waits for the lock that the fill holds.
  *
  * Usage: fanotify-hsm [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE
  *
@@ -39,140 +77,362 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <linux/types.h>
 
-#ifndef FAN_PRE_ACCESS
+#if !defined(FAN_PRE_ACCESS) || !defined(FAN_PRE_MODIFY)
 #error "needs the uapi headers of a kernel with pre-content events"
 #endif
 
-#define XATTR_CHUNKS	"user.hsm.chunks"
-#define MAX_FILES	65536
+#define XATTR_STUB	"trusted.hsm.stub"
+#define XATTR_CHUNKS	"trusted.hsm.chunks"
+#define NR_LOCKS	64
 #define QUEUE_LEN	256
+#define MAX_CHUNK_KIB	1048576UL	/* 1 GiB */
 
 static const char *remote_root, *cache_root;
 static size_t chunk_size = 1 << 20;
 static int nr_threads = 4;
 static bool verbose;
 static int fan_fd;
+static size_t nr_stubs;
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long bytes_fetched, chunks_fetched, events_seen;
 static unsigned long long events_denied;
-static volatile sig_atomic_t want_stats, want_exit;
 
-/* One stub, found by the inode number of the stub. */
+/*
+ * Serializes the handling of events for one inode: reading the xattrs,
+ * filling and answering.  Hashed by inode; a collision only costs
+ * parallelism, and inode reuse does no harm, as no state is kept here.
+ */
+static pthread_mutex_t inode_locks[NR_LOCKS];
+
+/* A stub, as read from its xattrs while its inode lock is held */
 struct stub {
-	ino_t ino;
-	char *rel;			/* path relative to the roots */
-	off_t size;
+	char rel[PATH_MAX];	/* path relative to the roots */
+	__u64 size;		/* size of the remote file */
 	size_t nr_chunks;
-	unsigned char *have;		/* bitmap of chunks present */
-	bool complete;
-	pthread_mutex_t lock;		/* serializes fetches of this stub */
+	unsigned char *have;	/* chunks present, durably */
+	unsigned char *fresh;	/* chunks written, not yet synced */
+	bool truncated;		/* a truncate to 0 got in during a fill */
 };
 
-static struct stub *stubs[MAX_FILES];
-static size_t nr_stubs;
+/* Map xattr: this header, then the bitmap */
+struct chunk_map {
+	__u64 chunk_size;
+	unsigned char bits[];
+};
 
-static struct stub *find_stub(ino_t ino)
+static size_t map_bytes(size_t nr_chunks)
 {
-	size_t i, h = ino % MAX_FILES;
-
-	for (i = 0; i < MAX_FILES; i++) {
-		struct stub *s = stubs[(h + i) % MAX_FILES];
-
-		if (!s)
-			return NULL;
-		if (s->ino == ino)
-			return s;
-	}
-	return NULL;
+	return (nr_chunks + 7) / 8;
 }
 
-static int add_stub(struct stub *s)
+static bool test_chunk(const unsigned char *map, size_t c)
 {
-	size_t i, h = s->ino % MAX_FILES;
-
-	if (nr_stubs >= MAX_FILES / 2)
-		return -1;
-	for (i = 0; stubs[(h + i) % MAX_FILES]; i++)
-		;
-	stubs[(h + i) % MAX_FILES] = s;
-	nr_stubs++;
-	return 0;
+	return map[c / 8] & (1 << (c % 8));
 }
 
-static bool have_chunk(struct stub *s, size_t c)
+static void set_chunk(unsigned char *map, size_t c)
 {
-	return s->have[c / 8] & (1 << (c % 8));
+	map[c / 8] |= 1 << (c % 8);
 }
 
-static bool all_chunks(struct stub *s)
+static bool all_chunks(const struct stub *s)
 {
 	size_t c;
 
 	for (c = 0; c < s->nr_chunks; c++)
-		if (!have_chunk(s, c))
+		if (!test_chunk(s->have, c))
 			return false;
 	return true;
 }
 
-/* Stop pre-content events for a complete stub (and its later opens). */
-static void ignore_stub(struct stub *s, int fd)
+static pthread_mutex_t *inode_lock(const struct stat *st)
+{
+	return &inode_locks[(st->st_ino ^ st->st_dev) % NR_LOCKS];
+}
+
+/* Read exactly @len bytes at @off.  Returns 0 or a negative errno. */
+static int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  off + (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;	/* the file is shorter than its stub */
+		done += n;
+	}
+	return 0;
+}
+
+/* Write exactly @len bytes at @off.  Returns 0 or a negative errno. */
+static int pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+				   off + (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;	/* no progress and no error */
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * Clamp the reported range [@off, @off + @count) to a file of @size bytes,
+ * without computing @off + @count before it is known not to wrap.  Returns
+ * false if nothing of the file is in the range, else its end in @end.
+ */
+static bool clamp_range(__u64 off, __u64 count, __u64 size, __u64 *end)
+{
+	if (!count || off >= size)
+		return false;
+	*end = count > size - off ? size : off + count;
+	return true;
+}
+
+/* @root/@rel into @buf, of PATH_MAX bytes.  Returns 0 or -ENAMETOOLONG. */
+static int join(char *buf, const char *root, const char *rel)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", root, rel);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* A remote path must stay under the remote root */
+static bool rel_ok(const char *rel)
+{
+	const char *p = rel;
+
+	if (!*rel || *rel == '/')
+		return false;
+	while (p) {
+		if (p[0] == '.' && p[1] == '.' && (!p[2] || p[2] == '/'))
+			return false;
+		p = strchr(p, '/');
+		if (p)
+			p++;
+	}
+	return true;
+}
+
+/* Parse the identity xattr "SIZE REL" (@len bytes, not terminated) */
+static int parse_id(const char *val, size_t len, struct stub *s)
+{
+	char buf[PATH_MAX + 32], *end;
+	unsigned long long size;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	errno = 0;
+	size = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end != ' ' || !size ||
+	    size > (unsigned long long)LLONG_MAX || !rel_ok(end + 1) ||
+	    strlen(end + 1) >= sizeof(s->rel))
+		return -EINVAL;
+	s->size = size;
+	memcpy(s->rel, end + 1, strlen(end + 1) + 1);
+	return 0;
+}
+
+static int format_id(char *buf, size_t len, __u64 size, const char *rel)
+{
+	int n = snprintf(buf, len, "%llu %s", (unsigned long long)size, rel);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/*
+ * Read the state of the stub open at @fd.  Returns 1 for a stub, 0 for a
+ * file that is not one, or a negative errno.  Called with the inode lock.
+ */
+static int load_stub(int fd, struct stub *s)
+{
+	char id[PATH_MAX + 32];
+	struct chunk_map *map;
+	size_t bytes;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	n = fgetxattr(fd, XATTR_STUB, id, sizeof(id));
+	if (n < 0)
+		return errno == ENODATA ? 0 : -errno;
+	if (parse_id(id, n, s)) {
+		/* Only CAP_SYS_ADMIN can set it: fail, don't serve holes */
+		fprintf(stderr, "hsm: bad %s xattr\n", XATTR_STUB);
+		return -EINVAL;
+	}
+	s->nr_chunks = (s->size - 1) / chunk_size + 1;
+	bytes = map_bytes(s->nr_chunks);
+	map = calloc(1, sizeof(*map) + bytes);
+	s->have = calloc(1, bytes);
+	s->fresh = calloc(1, bytes);
+	if (!map || !s->have || !s->fresh) {
+		free(map);
+		free(s->have);
+		free(s->fresh);
+		s->have = NULL;
+		s->fresh = NULL;
+		return -ENOMEM;
+	}
+	/* No map, or one for another chunk size: start again (harmless) */
+	n = fgetxattr(fd, XATTR_CHUNKS, map, sizeof(*map) + bytes);
+	if (n == (ssize_t)(sizeof(*map) + bytes) &&
+	    map->chunk_size == chunk_size)
+		memcpy(s->have, map->bits, bytes);
+	free(map);
+	return 1;
+}
+
+static void free_stub(struct stub *s)
+{
+	free(s->have);
+	free(s->fresh);
+}
+
+/* Record the chunks in s->have.  Their data must be durable already. */
+static void store_map(struct stub *s, int fd)
+{
+	size_t bytes = map_bytes(s->nr_chunks);
+	struct chunk_map *map = malloc(sizeof(*map) + bytes);
+
+	if (map) {
+		map->chunk_size = chunk_size;
+		memcpy(map->bits, s->have, bytes);
+	}
+	if (!map || fsetxattr(fd, XATTR_CHUNKS, map, sizeof(*map) + bytes, 0))
+		fprintf(stderr, "hsm: cannot record chunks of %s: %m\n",
+			s->rel);
+	free(map);
+}
+
+/* Stop pre-content events for a local file (and its later opens) */
+static void ignore_file(int fd)
 {
 	if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
 			  FAN_PRE_ACCESS | FAN_PRE_MODIFY, fd, NULL))
-		fprintf(stderr, "hsm: ignore mark on %s: %m\n", s->rel);
-	s->complete = true;
-	if (verbose)
-		printf("hsm: %s is complete\n", s->rel);
+		fprintf(stderr, "hsm: ignore mark: %m\n");
 }
 
-/* Create (or take over) the stub of one remote file. */
+/*
+ * The stub is complete (its data durable) or was truncated: it is a local
+ * file from now on.  Drop the identity first: a map without it is inert.
+ */
+static void make_local(struct stub *s, int fd, const char *why)
+{
+	if (fremovexattr(fd, XATTR_STUB) && errno != ENODATA)
+		fprintf(stderr, "hsm: cannot make %s local: %m\n", s->rel);
+	else if (fremovexattr(fd, XATTR_CHUNKS) && errno != ENODATA)
+		fprintf(stderr, "hsm: stale chunk map on %s: %m\n", s->rel);
+	ignore_file(fd);
+	if (verbose)
+		printf("hsm: %s is local (%s)\n", s->rel, why);
+}
+
+/* Create the stub of one remote file, or take over what CACHE has */
 static int make_stub(const char *rel, const struct stat *rst)
 {
-	char path[PATH_MAX];
-	struct stub *s;
+	char path[PATH_MAX], dir[PATH_MAX], id[PATH_MAX + 32], *slash;
+	mode_t mode = rst->st_mode & 07777;
+	int fd, rfd, err;
 	struct stat st;
-	ssize_t n;
-	int fd;
+	char last;
 
-	snprintf(path, sizeof(path), "%s/%s", cache_root, rel);
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		fd = open(path, O_CREAT | O_EXCL | O_WRONLY, rst->st_mode & 07777);
-		if (fd < 0 || ftruncate(fd, rst->st_size)) {
-			fprintf(stderr, "hsm: cannot create stub %s: %m\n", path);
+	if (join(path, cache_root, rel) || join(dir, remote_root, rel)) {
+		fprintf(stderr, "hsm: path too long: %s\n", rel);
+		return -1;
+	}
+	if (!lstat(path, &st)) {
+		/* A stub keeps its state; anything else is a local file */
+		if (!S_ISREG(st.st_mode))
+			return 0;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "hsm: cannot open %s: %m\n", path);
 			return -1;
 		}
+		if (fgetxattr(fd, XATTR_STUB, NULL, 0) >= 0)
+			nr_stubs++;
+		else
+			ignore_file(fd);
+		close(fd);
+		return 0;
 	}
-	if (fstat(fd, &st))
-		goto fail;
+	if (errno != ENOENT) {
+		fprintf(stderr, "hsm: cannot stat %s: %m\n", path);
+		return -1;
+	}
+	if (!rst->st_size) {
+		/* Nothing to fetch: a local file from the start */
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+		if (fd < 0) {
+			fprintf(stderr, "hsm: cannot create %s: %m\n", path);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		goto fail;
-	s->ino = st.st_ino;
-	s->rel = strdup(rel);
-	s->size = rst->st_size;
-	s->nr_chunks = (rst->st_size + chunk_size - 1) / chunk_size;
-	s->have = calloc(1, s->nr_chunks / 8 + 1);
-	pthread_mutex_init(&s->lock, NULL);
-	/* What an earlier run already fetched */
-	n = fgetxattr(fd, XATTR_CHUNKS, s->have, s->nr_chunks / 8 + 1);
-	if (n >= 0 && n != (ssize_t)(s->nr_chunks / 8 + 1))
-		memset(s->have, 0, s->nr_chunks / 8 + 1);
-	if (add_stub(s))
-		goto fail;
-	if (all_chunks(s))
-		ignore_stub(s, fd);
+	/* Every stub holds the last byte of its remote file (see the top) */
+	rfd = open(dir, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0) {
+		fprintf(stderr, "hsm: cannot open %s: %m\n", dir);
+		return -1;
+	}
+	err = pread_full(rfd, &last, 1, rst->st_size - 1);
+	close(rfd);
+	if (!err)
+		err = format_id(id, sizeof(id), rst->st_size, rel);
+	if (err < 0) {
+		fprintf(stderr, "hsm: cannot read %s: %s\n", dir,
+			strerror(-err));
+		return -1;
+	}
+
+	/* Name the stub only once its identity and last byte are durable */
+	memcpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd < 0) {
+		fprintf(stderr, "hsm: O_TMPFILE in %s: %m\n", dir);
+		return -1;
+	}
+	err = pwrite_full(fd, &last, 1, rst->st_size - 1);
+	if (!err && fsetxattr(fd, XATTR_STUB, id, strlen(id), 0))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (!err && linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH))
+		err = -errno;
 	close(fd);
+	if (err < 0) {
+		fprintf(stderr, "hsm: cannot create stub %s: %s\n", path,
+			strerror(-err));
+		return -1;
+	}
+	nr_stubs++;
 	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 static int walk_one(const char *path, const struct stat *st, int type,
@@ -181,11 +441,15 @@ static int walk_one(const char *path, const struct stat *st, int type,
 	const char *rel = path + strlen(remote_root);
 	char cpath[PATH_MAX];
 
+	(void)ftw;
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
 		return 0;
-	snprintf(cpath, sizeof(cpath), "%s/%s", cache_root, rel);
+	if (join(cpath, cache_root, rel)) {
+		fprintf(stderr, "hsm: path too long: %s\n", rel);
+		return -1;
+	}
 	switch (type) {
 	case FTW_D:
 		if (mkdir(cpath, st->st_mode & 07777) && errno != EEXIST) {
@@ -202,41 +466,32 @@ static int walk_one(const char *path, const struct stat *st, int type,
 	}
 }
 
-/* Fetch chunk @c of @s from the remote into the stub open at @fd. */
-static int fetch_chunk(struct stub *s, int fd, size_t c, char *buf)
+/*
+ * Fetch chunk @c of @s from the remote file @rfd into the stub @fd.
+ * Returns 0 or a negative errno; sets s->truncated if the stub changed
+ * size.
+ */
+static int fetch_chunk(struct stub *s, int fd, int rfd, size_t c, char *buf)
 {
-	char path[PATH_MAX];
-	off_t off = (off_t)c * chunk_size;
-	size_t len = chunk_size, done = 0;
-	int rfd;
+	__u64 off = (__u64)c * chunk_size;
+	size_t len = chunk_size;
+	struct stat st;
+	int err;
 
-	if (off + (off_t)len > s->size)
+	if (len > s->size - off)
 		len = s->size - off;
-	snprintf(path, sizeof(path), "%s/%s", remote_root, s->rel);
-	rfd = open(path, O_RDONLY);
-	if (rfd < 0)
-		return -1;
-	while (done < len) {
-		ssize_t n = pread(rfd, buf + done, len - done, off + done);
-
-		if (n <= 0) {
-			close(rfd);
-			errno = n ? errno : EIO;
-			return -1;
-		}
-		done += n;
-	}
-	close(rfd);
-	for (done = 0; done < len; ) {
-		ssize_t n = pwrite(fd, buf + done, len - done, off + done);
-
-		if (n <= 0)
-			return -1;
-		done += n;
-	}
-	s->have[c / 8] |= 1 << (c % 8);
-	if (fsetxattr(fd, XATTR_CHUNKS, s->have, s->nr_chunks / 8 + 1, 0))
-		fprintf(stderr, "hsm: cannot record chunks of %s: %m\n", s->rel);
+	err = pread_full(rfd, buf, len, off);
+	if (err)
+		return err;
+	/* The last byte is in the stub since make_stub(): never extend it */
+	err = pwrite_full(fd, buf, off + len == s->size ? len - 1 : len, off);
+	if (err)
+		return err;
+	if (fstat(fd, &st))
+		return -errno;
+	if ((__u64)st.st_size != s->size)
+		s->truncated = true;
+	set_chunk(s->fresh, c);
 	pthread_mutex_lock(&stats_lock);
 	bytes_fetched += len;
 	chunks_fetched++;
@@ -244,49 +499,50 @@ static int fetch_chunk(struct stub *s, int fd, size_t c, char *buf)
 	return 0;
 }
 
-/* Make [off, off + count) of the stub present.  Returns 0 or an errno. */
-static int fill(struct stub *s, int fd, __u64 off, __u64 count,
-		char *buf)
+/* Make [@off, @end) of the stub present.  Returns 0 or a negative errno. */
+static int fill(struct stub *s, int fd, __u64 off, __u64 end, char *buf)
 {
-	size_t c, first, last;
-	int err = 0;
+	size_t c, first = off / chunk_size, last = (end - 1) / chunk_size;
+	char path[PATH_MAX];
+	bool wrote = false;
+	int rfd = -1, err = 0;
 
-	if (!s->nr_chunks || !count || off >= (__u64)s->size)
-		return 0;
-	if (off + count > (__u64)s->size)
-		count = s->size - off;
-	first = off / chunk_size;
-	last = (off + count - 1) / chunk_size;
-
-	pthread_mutex_lock(&s->lock);
-	for (c = first; c <= last && !err; c++) {
-		if (have_chunk(s, c))
+	for (c = first; c <= last && !err && !s->truncated; c++) {
+		if (test_chunk(s->have, c))
 			continue;
-		if (fetch_chunk(s, fd, c, buf))
-			err = errno ? errno : EIO;
-		else if (verbose)
-			printf("hsm: fetched chunk %zu of %s\n", c, s->rel);
+		if (rfd < 0) {
+			err = join(path, remote_root, s->rel);
+			if (err)
+				break;
+			rfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (rfd < 0) {
+				err = -errno;
+				break;
+			}
+		}
+		err = fetch_chunk(s, fd, rfd, c, buf);
+		wrote = wrote || !err;
+		if (!err && verbose)
+			printf("hsm: got chunk %zu of %s\n", c, s->rel);
 	}
-	if (!err && !s->complete && all_chunks(s))
-		ignore_stub(s, fd);
-	pthread_mutex_unlock(&s->lock);
-	return err;
-}
+	if (rfd >= 0)
+		close(rfd);
 
-/*
- * The stub is about to be truncated to size 0 (truncate(2), or open(2) with
- * O_TRUNC): its remote content will never be needed, so fetch nothing and
- * treat it as local from now on.
- */
-static void make_local(struct stub *s, int fd)
-{
-	pthread_mutex_lock(&s->lock);
-	memset(s->have, 0xff, s->nr_chunks / 8 + 1);
-	if (fsetxattr(fd, XATTR_CHUNKS, s->have, s->nr_chunks / 8 + 1, 0))
-		fprintf(stderr, "hsm: cannot record chunks of %s: %m\n", s->rel);
-	if (!s->complete)
-		ignore_stub(s, fd);
-	pthread_mutex_unlock(&s->lock);
+	if (s->truncated) {
+		/* Undo what we wrote after the truncate (see the top) */
+		if (ftruncate(fd, 0))
+			return -errno;
+		return 0;
+	}
+	if (!wrote)
+		return err;
+	/* Durable data first, then the map that says so */
+	if (fdatasync(fd))
+		return err ? err : -errno;
+	for (c = 0; c < map_bytes(s->nr_chunks); c++)
+		s->have[c] |= s->fresh[c];
+	store_map(s, fd);
+	return err;
 }
 
 struct job {
@@ -302,7 +558,7 @@ static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_nonempty = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t q_nonfull = PTHREAD_COND_INITIALIZER;
 
-static void respond(int fd, uint32_t response)
+static void respond(int fd, __u32 response)
 {
 	struct fanotify_response r = { .fd = fd, .response = response };
 
@@ -310,36 +566,75 @@ static void respond(int fd, uint32_t response)
 		fprintf(stderr, "hsm: cannot answer event: %m\n");
 }
 
-static void handle(struct job *j, char *buf)
+/* The errnos an application may see for a failed fetch (@err < 0) */
+static __u32 deny(int err)
 {
-	struct stub *s;
+	return FAN_DENY_ERRNO(err == -ENOSPC || err == -EDQUOT ? -err : EIO);
+}
+
+/* Called with the inode lock of the stub.  Returns 0 or -errno. */
+static int handle_stub(struct job *j, struct stub *s, char *buf)
+{
 	struct stat st;
-	int err = 0;
+	__u64 off = 0, end = s->size;
+	int err;
 
 	if (fstat(j->fd, &st))
-		goto answer;
-	s = find_stub(st.st_ino);
-	if (!s || s->complete)
-		goto answer;	/* not ours, or nothing to do */
-
+		return -errno;
+	if ((__u64)st.st_size != s->size) {
+		/* Only a truncate changes the size of a stub (see the top) */
+		make_local(s, j->fd, "truncated");
+		return 0;
+	}
 	if ((j->mask & FAN_PRE_MODIFY) && j->has_range && !j->offset &&
-	    !j->count)
-		make_local(s, j->fd);			/* truncate to 0 */
-	else if (j->mask & FAN_PRE_MODIFY)
-		err = fill(s, j->fd, 0, s->size, buf);	/* becomes local */
-	else if (j->has_range)
-		err = fill(s, j->fd, j->offset, j->count, buf);
-	else
-		err = fill(s, j->fd, 0, s->size, buf);
+	    !j->count) {
+		/*
+		 * About to be truncated to 0: nothing needs to survive, so
+		 * fetch nothing, but keep the stub as it is, as the truncate
+		 * may still fail.  The next event finds out.
+		 */
+		if (verbose)
+			printf("hsm: %s may be truncated\n", s->rel);
+		return 0;
+	}
+	if (!(j->mask & FAN_PRE_MODIFY) && j->has_range) {
+		if (!clamp_range(j->offset, j->count, s->size, &end))
+			return 0;	/* nothing of the file in the range */
+		off = j->offset;
+	}
+	err = fill(s, j->fd, off, end, buf);
+	if (s->truncated)
+		make_local(s, j->fd, "truncated");
+	else if (!err && all_chunks(s))
+		make_local(s, j->fd, "complete");
+	return err;
+}
+
+static void handle(struct job *j, char *buf)
+{
+	pthread_mutex_t *lock;
+	struct stub s;
+	struct stat st;
+	int ret, err = 0;
+
+	if (fstat(j->fd, &st) || !S_ISREG(st.st_mode))
+		goto answer;	/* not ours */
+
+	lock = inode_lock(&st);
+	pthread_mutex_lock(lock);
+	ret = load_stub(j->fd, &s);
+	err = ret > 0 ? handle_stub(j, &s, buf) : ret;
+	pthread_mutex_unlock(lock);
+	free_stub(&s);
 	if (err) {
-		fprintf(stderr, "hsm: cannot fetch %s: %s\n", s->rel,
-			strerror(err));
+		fprintf(stderr, "hsm: cannot fetch %s: %s\n",
+			ret > 0 ? s.rel : "a stub", strerror(-err));
 		pthread_mutex_lock(&stats_lock);
 		events_denied++;
 		pthread_mutex_unlock(&stats_lock);
 	}
 answer:
-	respond(j->fd, err ? FAN_DENY_ERRNO(EIO) : FAN_ALLOW);
+	respond(j->fd, err ? deny(err) : FAN_ALLOW);
 	close(j->fd);
 }
 
@@ -347,8 +642,11 @@ static void *worker(void *arg)
 {
 	char *buf = malloc(chunk_size);
 
-	if (!buf)
-		return NULL;
+	(void)arg;
+	if (!buf) {
+		fprintf(stderr, "hsm: out of memory for a thread\n");
+		exit(1);
+	}
 	for (;;) {
 		struct job j;
 
@@ -384,9 +682,10 @@ static void parse(struct fanotify_event_metadata *ev, struct job *j)
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		struct fanotify_event_info_header *hdr = (void *)p;
 
-		if (hdr->len < sizeof(*hdr))
+		if (hdr->len < sizeof(*hdr) || hdr->len > end - p)
 			break;
-		if (hdr->info_type == FAN_EVENT_INFO_TYPE_RANGE) {
+		if (hdr->info_type == FAN_EVENT_INFO_TYPE_RANGE &&
+		    hdr->len >= sizeof(struct fanotify_event_info_range)) {
 			struct fanotify_event_info_range *r = (void *)p;
 
 			j->has_range = true;
@@ -395,6 +694,35 @@ static void parse(struct fanotify_event_metadata *ev, struct job *j)
 		}
 		p += hdr->len;
 	}
+}
+
+/* Queue the events that can be read now.  Returns 0, or -1 if fatal. */
+static int read_events(void)
+{
+	__u64 words[1024];
+	struct fanotify_event_metadata *ev;
+	ssize_t len;
+
+	len = read(fan_fd, words, sizeof(words));
+	if (len <= 0)
+		return 0;
+	for (ev = (void *)words; FAN_EVENT_OK(ev, len);
+	     ev = FAN_EVENT_NEXT(ev, len)) {
+		struct job j;
+
+		if (ev->vers != FANOTIFY_METADATA_VERSION) {
+			fprintf(stderr, "hsm: unknown event version\n");
+			return -1;
+		}
+		if (ev->fd < 0)
+			continue;
+		pthread_mutex_lock(&stats_lock);
+		events_seen++;
+		pthread_mutex_unlock(&stats_lock);
+		parse(ev, &j);
+		enqueue(&j);
+	}
+	return 0;
 }
 
 static void print_stats(void)
@@ -406,14 +734,6 @@ static void print_stats(void)
 	fflush(stdout);
 }
 
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		want_stats = 1;
-	else
-		want_exit = 1;
-}
-
 static int print_usage(const char *prog)
 {
 	fprintf(stderr, "Usage: %s [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE\n",
@@ -423,18 +743,21 @@ static int print_usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	__u64 words[1024];
-	char *buf = (char *)words;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd[2] = { { .events = POLLIN }, { .events = POLLIN } };
+	unsigned long chunk_kib;
 	struct stat cst, pst;
 	unsigned int mark_type;
 	char parent[PATH_MAX];
+	sigset_t sigs;
 	int opt, i;
 
 	while ((opt = getopt(argc, argv, "c:t:v")) != -1) {
 		switch (opt) {
 		case 'c':
-			chunk_size = strtoul(optarg, NULL, 0) * 1024;
+			chunk_kib = strtoul(optarg, NULL, 0);
+			if (chunk_kib > MAX_CHUNK_KIB)
+				return print_usage(argv[0]);
+			chunk_size = chunk_kib * 1024;
 			break;
 		case 't':
 			nr_threads = atoi(optarg);
@@ -447,7 +770,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || !chunk_size || chunk_size % 4096 ||
-	    nr_threads < 1)
+	    nr_threads < 1 || nr_threads > QUEUE_LEN)
 		return print_usage(argv[0]);
 	remote_root = realpath(argv[optind], NULL);
 	cache_root = realpath(argv[optind + 1], NULL);
@@ -455,6 +778,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hsm: REMOTE and CACHE must exist\n");
 		return 1;
 	}
+	for (i = 0; i < NR_LOCKS; i++)
+		pthread_mutex_init(&inode_locks[i], NULL);
 
 	fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC |
 			       FAN_UNLIMITED_QUEUE, O_RDWR | O_LARGEFILE);
@@ -464,9 +789,9 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Make the stubs first: creating one (ftruncate to its size) would
-	 * otherwise raise a pre-content event that only this thread could
-	 * answer.  The cache must not be used before "ready" is printed.
+	 * Make the stubs first: creating one would otherwise raise a
+	 * pre-content event that only this thread could answer.  The cache
+	 * must not be used before "ready" is printed.
 	 */
 	if (nftw(remote_root, walk_one, 64, FTW_PHYS)) {
 		fprintf(stderr, "hsm: cannot make the stubs\n");
@@ -486,6 +811,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Signals are read from a signalfd by this thread only */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	pfd[0].fd = fan_fd;
+	pfd[1].fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (pfd[1].fd < 0) {
+		perror("hsm: signalfd");
+		return 1;
+	}
+
 	for (i = 0; i < nr_threads; i++) {
 		pthread_t t;
 
@@ -495,44 +833,28 @@ int main(int argc, char **argv)
 		}
 	}
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	printf("hsm: ready: %zu stubs, %zu KiB chunks, %s mark on %s\n",
 	       nr_stubs, chunk_size >> 10,
 	       mark_type == FAN_MARK_MOUNT ? "mount" : "filesystem", cache_root);
 	fflush(stdout);
 
-	while (!want_exit) {
-		struct pollfd pfd = { .fd = fan_fd, .events = POLLIN };
-		struct fanotify_event_metadata *ev;
-		ssize_t len;
+	for (;;) {
+		struct signalfd_siginfo si;
 
-		if (want_stats) {
-			want_stats = 0;
-			print_stats();
-		}
-		if (poll(&pfd, 1, 1000) <= 0)
-			continue;
-		len = read(fan_fd, buf, sizeof(words));
-		if (len <= 0)
-			continue;
-		for (ev = (void *)buf; FAN_EVENT_OK(ev, len);
-		     ev = FAN_EVENT_NEXT(ev, len)) {
-			struct job j;
-
-			if (ev->vers != FANOTIFY_METADATA_VERSION) {
-				fprintf(stderr, "hsm: unknown event version\n");
-				return 1;
-			}
-			if (ev->fd < 0)
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
 				continue;
-			pthread_mutex_lock(&stats_lock);
-			events_seen++;
-			pthread_mutex_unlock(&stats_lock);
-			parse(ev, &j);
-			enqueue(&j);
+			perror("hsm: poll");
+			return 1;
 		}
+		if ((pfd[0].revents & POLLIN) && read_events())
+			return 1;
+		if (!(pfd[1].revents & POLLIN) ||
+		    read(pfd[1].fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGUSR1)
+			break;
+		print_stats();
 	}
 	/* Closing the group allows whatever is still pending */
 	print_stats();

@@ -29,6 +29,8 @@
 
 #define FAN_PRE_ACCESS		0x00100000	/* Pre-content access hook */
 #define FAN_PRE_MODIFY		0x00200000	/* Pre-content modify hook */
+#define FAN_MNT_ATTACH		0x01000000	/* Mount was attached */
+#define FAN_MNT_DETACH		0x02000000	/* Mount was detached */
 
 #define FAN_EVENT_ON_CHILD	0x08000000	/* Interested in child events */
 
@@ -65,6 +67,7 @@
 #define FAN_REPORT_NAME		0x00000800	/* Report events with name */
 #define FAN_REPORT_TARGET_FID	0x00001000	/* Report dirent target id  */
 #define FAN_REPORT_FD_ERROR	0x00002000	/* event->fd can report error */
+#define FAN_REPORT_MNT		0x00004000	/* Report mount events */
 
 /* Convenience macro - FAN_REPORT_NAME requires FAN_REPORT_DIR_FID */
 #define FAN_REPORT_DFID_NAME	(FAN_REPORT_DIR_FID | FAN_REPORT_NAME)
@@ -95,6 +98,7 @@
 #define FAN_MARK_INODE		0x00000000
 #define FAN_MARK_MOUNT		0x00000010
 #define FAN_MARK_FILESYSTEM	0x00000100
+#define FAN_MARK_MNTNS		0x00000110
 
 /*
  * Convenience macro - FAN_MARK_IGNORE requires FAN_MARK_IGNORED_SURV_MODIFY
@@ -148,6 +152,7 @@ struct fanotify_event_metadata {
 #define FAN_EVENT_INFO_TYPE_PIDFD	4
 #define FAN_EVENT_INFO_TYPE_ERROR	5
 #define FAN_EVENT_INFO_TYPE_RANGE	6
+#define FAN_EVENT_INFO_TYPE_MNT		7
 
 /* Special info types for FAN_RENAME */
 #define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME	10
@@ -194,15 +199,16 @@ struct fanotify_event_info_error {
 	__u32 error_count;
 };
 
-/*
- * Info record of type FAN_EVENT_INFO_TYPE_RANGE: the page aligned range of
- * the file that a pre-content event is about.
- */
 struct fanotify_event_info_range {
 	struct fanotify_event_info_header hdr;
 	__u32 pad;
 	__u64 offset;
 	__u64 count;
+};
+
+struct fanotify_event_info_mnt {
+	struct fanotify_event_info_header hdr;
+	__u64 mnt_id;
 };
 
 /*
@@ -240,15 +246,15 @@ struct fanotify_response_info_audit_rule {
 /* Legit userspace responses to a _PERM event */
 #define FAN_ALLOW	0x01
 #define FAN_DENY	0x02
-#define FAN_AUDIT	0x10	/* Bitmask to create audit record for result */
-#define FAN_INFO	0x20	/* Bitmask to indicate additional information */
-
-/* errno other than EPERM can be specified in upper byte of deny response */
+/* errno other than EPERM can specified in upper byte of deny response */
 #define FAN_ERRNO_BITS	8
 #define FAN_ERRNO_SHIFT (32 - FAN_ERRNO_BITS)
 #define FAN_ERRNO_MASK	((1 << FAN_ERRNO_BITS) - 1)
 #define FAN_DENY_ERRNO(err) \
 	(FAN_DENY | ((((__u32)(err)) & FAN_ERRNO_MASK) << FAN_ERRNO_SHIFT))
+
+#define FAN_AUDIT	0x10	/* Bitmask to create audit record for result */
+#define FAN_INFO	0x20	/* Bitmask to indicate additional information */
 
 /* No fd set in event */
 #define FAN_NOFD	-1

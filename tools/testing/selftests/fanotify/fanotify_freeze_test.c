@@ -25,7 +25,8 @@
  * connection, thaw fsA) so that the run goes on.  With
  * fs.freeze_timeout_ms set, FIFREEZE backs out after the bound, the
  * daemon's write goes through, A completes, and FIFREEZE either fails
- * with ETIMEDOUT (no retries) or succeeds on a retry.
+ * with ETIMEDOUT (no retries) or succeeds on a retry.  A freezer caught
+ * in the chain can also be killed at any moment, and leaves fsA unfrozen.
  */
 #define FUSE_USE_VERSION 31
 
@@ -98,6 +99,9 @@ struct chain {
 	int freeze_ret, freeze_errno;
 	long freeze_ms;
 	bool freezer_seen;		/* seen waiting for writers */
+	bool kill_freezer;		/* FIFREEZE in a child, SIGKILLed */
+	pid_t freezer_pid;
+	long kill_ms;			/* SIGKILL to the child's exit */
 	long t0, t_hook, t_blocked, t_daemon_write, t_freeze_end, t_writer_end;
 };
 
@@ -167,7 +171,7 @@ static bool wait_freezer_waits_for_writers(int tid, int ms)
 	char path[64], buf[4096];
 	long end = now_ms() + ms;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	snprintf(path, sizeof(path), "/proc/%d/stack", tid);
 	while (now_ms() < end && !atomic_load(&chain->freezer_done)) {
 		int fd = open(path, O_RDONLY);
 		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -219,6 +223,46 @@ static void start_freeze_and_wait(void)
 	chain->t_blocked = now_ms() - chain->t0;
 }
 
+/* Reap the FIFREEZE child, if it has exited; true once it has. */
+static bool reap_freezer(void)
+{
+	int status;
+
+	if (chain->freezer_pid <= 0)
+		return false;
+	if (waitpid(chain->freezer_pid, &status, WNOHANG) != chain->freezer_pid)
+		return false;
+	chain->freezer_pid = 0;
+	atomic_store(&chain->freezer_done, 1);
+	return true;
+}
+
+/*
+ * FIFREEZE in a child process; once it waits for writers (for thread A),
+ * SIGKILL it and wait, bounded, for it to die.  A freezer that cannot be
+ * killed stays in the kernel, and the daemon's write then hangs behind it.
+ */
+static void kill_freezer_in_chain(void)
+{
+	long t, end;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		_exit(ioctl(chain->fsa_dirfd, FIFREEZE, 0) ? errno : 0);
+	if (pid < 0)
+		return;
+	chain->freezer_pid = pid;
+	chain->freezer_seen = wait_freezer_waits_for_writers(pid, 5000);
+	chain->t_blocked = now_ms() - chain->t0;
+	t = now_ms();
+	kill(pid, SIGKILL);
+	for (end = t + 5000; now_ms() < end; usleep(2000))
+		if (reap_freezer())
+			break;
+	chain->kill_ms = atomic_load(&chain->freezer_done) ? now_ms() - t : -1;
+}
+
 /* Write to fsA, as an HSM or a FUSE server writing its cache would. */
 static void daemon_write(void)
 {
@@ -241,7 +285,10 @@ static void daemon_write(void)
 static void daemon_hook(void)
 {
 	chain->t_hook = now_ms() - chain->t0;
-	start_freeze_and_wait();
+	if (chain->kill_freezer)
+		kill_freezer_in_chain();
+	else
+		start_freeze_and_wait();
 	daemon_write();
 }
 
@@ -355,6 +402,7 @@ static void break_the_chain(struct __test_metadata *_metadata)
 	if (fan_write_file(path, "1"))
 		TH_LOG("cannot abort the FUSE connection (%s)", path);
 	for (end = now_ms() + 10000; now_ms() < end && !all_done(); usleep(50000)) {
+		reap_freezer();
 		if (atomic_load(&chain->freezer_done))
 			ioctl(chain->fsa_dirfd, FITHAW, 0);
 	}
@@ -410,6 +458,8 @@ static void setup_fsa(struct __test_metadata *_metadata, const char *tag)
 	if (system("command -v mkfs.ext4 >/dev/null 2>&1"))
 		SKIP(return, "mkfs.ext4 not found (e2fsprogs)");
 
+	/* Mounts die with the test, even when TEARDOWN does not run */
+	ASSERT_EQ(0, fan_private_mounts());
 	ASSERT_NE(NULL, fan_mkdtemp(chain->dir, sizeof(chain->dir), tag));
 	snprintf(chain->img, sizeof(chain->img), "%s/fsA.img", chain->dir);
 	snprintf(chain->fsa, sizeof(chain->fsa), "%s/fsA", chain->dir);
@@ -569,18 +619,71 @@ TEST_F_TIMEOUT(chain3, write_mmap_fuse_vs_freeze, 90)
 }
 
 /*
- * Freeze latency without a stuck writer, for comparison with the bound:
- * an idle fsA, then one with a writer that keeps writing.  Printed, not
- * asserted: only that the freezes succeed is.
+ * A freezer waiting for writers that never drain can be killed at once
+ * (not only between attempts), and it leaves fsA unfrozen: the daemon's
+ * write goes through and the chain resolves.  The bound is set far
+ * beyond the watchdog so that only the kill can end the wait.
  */
+TEST_F_TIMEOUT(chain3, kill_waiting_freezer, 90)
+{
+	bool resolved;
+	int fd;
+
+	if (self->have_sysctl)
+		ASSERT_EQ(0, fan_write_file(sysctl_timeout, "600000"));
+	chain->kill_freezer = true;
+	chain->t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&chain->writer, NULL, writer_fn, NULL));
+	chain->writer_started = true;
+
+	resolved = wait_all_done(WATCHDOG_MS);
+	if (!resolved) {
+		TH_LOG("HANG: the SIGKILLed freezer %s",
+		       atomic_load(&chain->freezer_done) ? "died" :
+		       "is still in FIFREEZE");
+		break_the_chain(_metadata);
+	}
+	ASSERT_TRUE(resolved) {
+		TH_LOG("a freezer waiting for writers could not be killed");
+	}
+	pthread_join(chain->writer, NULL);
+	ASSERT_TRUE(chain->freezer_seen) {
+		TH_LOG("FIFREEZE was not seen waiting for writers: no chain");
+	}
+	ksft_print_msg("SIGKILL to exit of the freezer: %ld ms\n", chain->kill_ms);
+	EXPECT_LE(0, chain->kill_ms);
+	EXPECT_GE(2000, chain->kill_ms);
+	/* Not frozen: both writes went through, freeze and thaw work */
+	ASSERT_EQ(DATA_SIZE, chain->writer_ret) {
+		TH_LOG("write(fsA, mmap(fsB)): %s", strerror(chain->writer_errno));
+	}
+	ASSERT_EQ(sizeof(DAEMON_MSG) - 1, chain->daemon_write_ret);
+	fd = openat(chain->fsa_dirfd, "after-kill", O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "x", 1));
+	close(fd);
+	ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FIFREEZE, 0));
+	ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FITHAW, 0));
+}
+
+/*
+ * Freeze latency without a stuck writer: an idle fsA, then one with a
+ * writer that keeps writing.  Each freeze must really freeze (the writer
+ * makes no progress until the thaw) and, on a kernel with the bound,
+ * end within the attempts the sysctls allow plus a margin for a slow VM.
+ */
+#define LATENCY_MARGIN_MS	5000
+
 static void *busy_writer_fn(void *arg)
 {
 	static char buf[4096];
 	int fd = openat(chain->fsa_dirfd, "busy", O_WRONLY | O_CREAT, 0644);
 
-	while (fd >= 0 && !atomic_load(&chain->writer_done))
+	while (fd >= 0 && !atomic_load(&chain->writer_done)) {
 		if (pwrite(fd, buf, sizeof(buf), 0) < 0)
 			break;
+		atomic_fetch_add(&chain->writes, 1);
+	}
 	if (fd >= 0)
 		close(fd);
 	return NULL;
@@ -588,10 +691,12 @@ static void *busy_writer_fn(void *arg)
 
 TEST_F(chain3, freeze_latency)
 {
-	long t, idle_max = 0, busy_max = 0;
+	long t, idle_max = 0, busy_max = 0, bound = 0, before;
 	pthread_t busy;
 	int i;
 
+	if (self->have_sysctl)
+		bound = (atol(variant->retries) + 1) * 1000 + LATENCY_MARGIN_MS;
 	for (i = 0; i < 5; i++) {
 		t = now_ms();
 		ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FIFREEZE, 0));
@@ -606,13 +711,27 @@ TEST_F(chain3, freeze_latency)
 		ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FIFREEZE, 0));
 		t = now_ms() - t;
 		busy_max = t > busy_max ? t : busy_max;
+		/*
+		 * Frozen: the writer is held in sb_start_write().  A write
+		 * that ended before the freeze may still be counted.
+		 */
+		before = atomic_load(&chain->writes);
+		usleep(100000);
+		EXPECT_GE(before + 1, atomic_load(&chain->writes)) {
+			TH_LOG("writes went on while fsA was frozen");
+		}
 		ASSERT_EQ(0, ioctl(chain->fsa_dirfd, FITHAW, 0));
 	}
 	atomic_store(&chain->writer_done, 1);
 	pthread_join(busy, NULL);
+	EXPECT_LT(0, atomic_load(&chain->writes));
 	ksft_print_msg("freeze latency, max of 5: idle %ld ms, busy writer %ld ms; bound %s ms\n",
 		       idle_max, busy_max,
 		       self->have_sysctl ? "1000" : "none (unbounded kernel)");
+	if (bound) {
+		EXPECT_GE(bound, idle_max);
+		EXPECT_GE(bound, busy_max);
+	}
 }
 
 /*

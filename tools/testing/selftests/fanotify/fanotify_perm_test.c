@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Permission events that 6.12 already has: FAN_OPEN_PERM and
+ * Permission events that mainline already has: FAN_OPEN_PERM and
  * FAN_ACCESS_PERM round trips, no events for I/O through event->fd,
  * the CAP_SYS_ADMIN requirement of the permission classes, and the
  * validation of fanotify_mark() flags.

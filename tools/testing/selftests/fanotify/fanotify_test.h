@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/capability.h>
+#include <sched.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -137,32 +139,45 @@ static inline int fan_write_file(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
+/*
+ * The capability sets of this thread, through the raw syscalls: the tests
+ * need no libcap.
+ */
+static inline int fan_capget(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+
+	return syscall(SYS_capget, &hdr, data);
+}
+
 /* Drop CAP_SYS_ADMIN from the effective and permitted sets. */
 static inline int fan_drop_cap_sys_admin(void)
 {
-	cap_value_t cap = CAP_SYS_ADMIN;
-	cap_t caps = cap_get_proc();
-	int ret;
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	__u32 bit = CAP_TO_MASK(CAP_SYS_ADMIN);
+	int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
 
-	if (!caps)
+	if (fan_capget(data))
 		return -1;
-	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) ||
-	      cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_CLEAR) ||
-	      cap_set_proc(caps);
-	cap_free(caps);
-	return ret ? -1 : 0;
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
 }
 
 static inline int fan_have_cap_sys_admin(void)
 {
-	cap_flag_value_t v = CAP_CLEAR;
-	cap_t caps = cap_get_proc();
+	struct __user_cap_data_struct data[2];
 
-	if (caps) {
-		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
-		cap_free(caps);
-	}
-	return v == CAP_SET;
+	if (fan_capget(data))
+		return 0;
+	return !!(data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+		  CAP_TO_MASK(CAP_SYS_ADMIN));
 }
 
 /* Create a temporary directory under $TMPDIR (or /tmp) into @buf. */
@@ -175,8 +190,28 @@ static inline char *fan_mkdtemp(char *buf, size_t len, const char *tag)
 }
 
 /*
+ * Give the calling process a private mount namespace, once.  Mounts made
+ * in it go away with the process: a SKIP or ASSERT in FIXTURE_SETUP ends
+ * the test without FIXTURE_TEARDOWN, and must not leave a loop-mounted
+ * filesystem behind.
+ */
+static inline int fan_private_mounts(void)
+{
+	static pid_t owner;
+
+	if (owner == getpid())
+		return 0;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -1;
+	owner = getpid();
+	return 0;
+}
+
+/*
  * Make an ext4 filesystem of @size (e.g. "64M") in the image file @img and
- * loop mount it on the existing directory @dir.  Returns 0, -1 with errno
+ * loop mount it on the existing directory @dir, in the process's private
+ * mount namespace (fan_private_mounts()).  Returns 0, -1 with errno
  * ENOENT when mkfs.ext4 is missing, or -1 with errno EIO when it failed.
  */
 static inline int fan_mount_ext4(const char *img, const char *dir,
@@ -188,6 +223,8 @@ static inline int fan_mount_ext4(const char *img, const char *dir,
 		errno = ENOENT;
 		return -1;
 	}
+	if (fan_private_mounts())
+		return -1;
 	snprintf(cmd, sizeof(cmd),
 		 "truncate -s %s %s && mkfs.ext4 -q -F %s && mount -o loop %s %s",
 		 size, img, img, img, dir);
@@ -195,6 +232,8 @@ static inline int fan_mount_ext4(const char *img, const char *dir,
 		errno = EIO;
 		return -1;
 	}
+	/* The loop device holds the image until it is detached. */
+	unlink(img);
 	return 0;
 }
 
