@@ -4887,6 +4887,10 @@ static int do_open(struct nameidata *nd,
  * care to map the inode according to @idmap before checking permissions.
  * On non-idmapped mounts or if permission checking is to be performed on the
  * raw inode simply pass @nop_mnt_idmap.
+ *
+ * @file must have been allocated with __O_TMPFILE in its flags: the caller
+ * holds write access to the filesystem, so the new file is opened without
+ * an open permission event, see fsnotify_tmpfile_perm().
  */
 int vfs_tmpfile(struct mnt_idmap *idmap,
 		const struct path *parentpath,
@@ -4897,6 +4901,9 @@ int vfs_tmpfile(struct mnt_idmap *idmap,
 	struct inode *inode;
 	int error;
 	int open_flag = file->f_flags;
+
+	if (WARN_ON_ONCE(!(open_flag & __O_TMPFILE)))
+		return -EINVAL;
 
 	/* A tmpfile is I_LINKABLE, so guard its owner like may_o_create(). */
 	if (!fsuidgid_has_mapping(dir->i_sb, idmap))
@@ -4954,7 +4961,7 @@ struct file *kernel_tmpfile_open(struct mnt_idmap *idmap,
 	struct file *file;
 	int error;
 
-	file = alloc_empty_file_noaccount(open_flag, cred);
+	file = alloc_empty_file_noaccount(open_flag | __O_TMPFILE, cred);
 	if (IS_ERR(file))
 		return file;
 
@@ -4980,11 +4987,18 @@ static int do_tmpfile(struct nameidata *nd, unsigned flags,
 	if (unlikely(error))
 		goto out;
 	error = vfs_tmpfile(mnt_idmap(path.mnt), &path, file, op->mode);
-	if (error)
-		goto out2;
-	audit_inode(nd->name, file->f_path.dentry, 0);
-out2:
 	mnt_drop_write(path.mnt);
+	if (error)
+		goto out;
+	audit_inode(nd->name, file->f_path.dentry, 0);
+	/*
+	 * The open permission event is raised without write access, and so
+	 * without sb freeze protection: the listener may write to this
+	 * filesystem before it answers, and a freeze that started meanwhile
+	 * would wait for us.  A denial fails the open and path_openat()
+	 * releases the file, and with it the unlinked inode.
+	 */
+	error = fsnotify_tmpfile_perm(file);
 out:
 	path_put(&path);
 	return error;

@@ -97,21 +97,26 @@ int vfs_truncate(const struct path *path, loff_t length)
 		return error;
 
 	/*
+	 * A read-only mount refuses the truncate too: take write access to
+	 * the mount, which is not freeze protection, before the event.
+	 */
+	error = mnt_get_write_access(path->mnt);
+	if (error)
+		return error;
+
+	/*
 	 * Only for a truncate the caller may do: a pre-content watcher (an
 	 * HSM) acts on the event before it answers.  Before freeze protection
 	 * is taken, because the watcher may write to this filesystem.
 	 */
 	error = fsnotify_truncate_perm(path, length);
 	if (error)
-		return error;
+		goto out_put_mnt;
 
-	error = mnt_want_write(path->mnt);
-	if (error)
-		return error;
-
+	sb_start_write(path->mnt->mnt_sb);
 	error = get_write_access(inode);
 	if (error)
-		goto mnt_drop_write_and_out;
+		goto out_end_write;
 
 	/*
 	 * Make sure that there are no leases.  get_write_access() protects
@@ -122,8 +127,10 @@ int vfs_truncate(const struct path *path, loff_t length)
 		error = do_truncate(idmap, path->dentry, length, 0, NULL);
 
 	put_write_access(inode);
-mnt_drop_write_and_out:
-	mnt_drop_write(path->mnt);
+out_end_write:
+	sb_end_write(path->mnt->mnt_sb);
+out_put_mnt:
+	mnt_put_write_access(path->mnt);
 
 	return error;
 }

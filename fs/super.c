@@ -2049,31 +2049,66 @@ int super_setup_bdi(struct super_block *sb)
 }
 EXPORT_SYMBOL(super_setup_bdi);
 
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/*
+ * Is @map the freeze protection of a superblock that can be frozen?  The
+ * maps of sb->s_writers.rw_sem[] carry the names in sb_writers_name[] and
+ * sit in their superblock, which is alive while current holds them.
+ */
+static bool sb_writers_freezable(const struct lockdep_map *map, void *unused)
+{
+	const struct percpu_rw_semaphore *sem;
+	const struct super_block *sb;
+	int level;
+
+	for (level = 0; level < SB_FREEZE_LEVELS; level++) {
+		if (map->name == sb_writers_name[level])
+			break;
+	}
+	if (level == SB_FREEZE_LEVELS)
+		return false;
+
+	sem = container_of_const(map, struct percpu_rw_semaphore, dep_map) - level;
+	sb = container_of_const(sem, struct super_block, s_writers.rw_sem[0]);
+
+	/* FIFREEZE, filesystems_freeze() and bdev_freeze() */
+	return sb->s_op->freeze_fs || sb->s_op->freeze_super || sb->s_bdev;
+}
+#endif
+
 /**
  * current_holds_freeze_protection - does current hold freeze protection?
  *
  * Check whether current holds any level of sb->s_writers (sb_start_write(),
  * sb_start_pagefault(), sb_start_intwrite() and the helpers built on them,
- * such as mnt_want_write() and file_start_write()) of any superblock.
- * Code that waits for userspace, which may in turn write to any filesystem
- * and so wait for a freeze of it, must not hold any.
+ * such as mnt_want_write() and file_start_write()) of any superblock that
+ * can be frozen.  Code that waits for userspace, which may in turn write to
+ * any filesystem and so wait for a freeze of it, must not hold any.
+ *
+ * The freeze protection of a superblock that can never be frozen does not
+ * count: one without ->freeze_fs and ->freeze_super (FIFREEZE fails with
+ * EOPNOTSUPP, filesystems_freeze() skips it) and without a block device
+ * (bdev_freeze()).  Nothing can wait for its writers to drain, e.g. an
+ * overlayfs superblock, whose write access is held while overlayfs reads
+ * and writes the files of the layers below, which raises their events:
+ * copy-up from truncate(2) and write(2) to an overlay file.  The layers
+ * themselves can be frozen and count.
  *
  * The percpu rwsems of all superblocks are initialised with the names in
  * sb_writers_name[] (their class keys are per filesystem type), so asking
- * lockdep for these names covers every superblock.
+ * lockdep for the maps of these names covers every superblock.
  *
- * Return: true if lockdep runs and sees current holding freeze protection.
- * Always false without CONFIG_LOCKDEP: use it in lockdep_assert*().
+ * Return: true if lockdep runs and sees current holding freeze protection
+ * of a superblock that can be frozen.  Always false without CONFIG_LOCKDEP:
+ * use it in lockdep_assert*().
  */
 bool current_holds_freeze_protection(void)
 {
-	int level;
-
-	for (level = 0; level < SB_FREEZE_LEVELS; level++) {
-		if (lockdep_current_holds_name(sb_writers_name[level]))
-			return true;
-	}
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return lockdep_current_holds(sb_writers_freezable, NULL);
+#else
 	return false;
+#endif
 }
 EXPORT_SYMBOL_GPL(current_holds_freeze_protection);
 
@@ -2416,7 +2451,9 @@ int freeze_super(struct super_block *sb, enum freeze_holder who, const void *fre
 		ret = freeze_super_once(sb, who, freeze_owner, timeout);
 		if (ret != -ETIMEDOUT || !retries--)
 			break;
-		if (msleep_interruptible(FREEZE_RETRY_DELAY_MS))
+		/* Killable only, like the waits of the freeze itself */
+		if (schedule_timeout_killable(msecs_to_jiffies(FREEZE_RETRY_DELAY_MS)) &&
+		    fatal_signal_pending(current))
 			return -EINTR;
 	}
 	if (ret == -ETIMEDOUT)

@@ -627,7 +627,8 @@ static int fsnotify_open_perm(const struct path *path, __u32 mask)
 	/*
 	 * The listener may write to any filesystem before it answers, so no
 	 * freeze protection may be held (open(O_TRUNC) takes write access
-	 * only after this event).
+	 * only after this event, open(O_TMPFILE) raises it after dropping
+	 * write access).
 	 */
 	lockdep_assert_once(!current_holds_freeze_protection());
 
@@ -765,6 +766,14 @@ int fsnotify_open_perm_and_set_mode(struct file *file)
 
 open_perm:
 	/*
+	 * The tmpfile's inode was created under write access to this
+	 * filesystem, which is still held: the caller of vfs_tmpfile() raises
+	 * the open permission event later, see fsnotify_tmpfile_perm().
+	 */
+	if (file->f_flags & __O_TMPFILE)
+		return 0;
+
+	/*
 	 * Send open perm events depending on object masks and regardless of
 	 * FMODE_NONOTIFY_PERM.
 	 */
@@ -779,6 +788,34 @@ open_perm:
 		return fsnotify_open_perm(&file->f_path, FS_OPEN_PERM);
 
 	return 0;
+}
+
+/**
+ * fsnotify_tmpfile_perm - open permission event of a new tmpfile
+ * @file: a file that vfs_tmpfile() opened
+ *
+ * vfs_tmpfile() runs under write access to the filesystem of the tmpfile,
+ * which a listener that writes to the filesystem before it answers must not
+ * wait for: do_dentry_open() made the open-time decision for the tmpfile but
+ * raised no open permission event.  do_tmpfile() raises it here after it
+ * dropped write access, on the file it is about to return to the user; a
+ * denial fails the open(O_TMPFILE) and the file is released with the rest
+ * of the failed open.  Tmpfiles opened by the kernel for its own use (for
+ * overlayfs copy-up and O_TMPFILE, for cachefiles) raise none: a user's
+ * open of the overlayfs or cachefiles file had its own event.
+ *
+ * Return: 0 or the error of a denial.
+ */
+int fsnotify_tmpfile_perm(struct file *file)
+{
+	if (FMODE_FSNOTIFY_NONE(file->f_mode))
+		return 0;
+
+	if (likely(!fsnotify_sb_has_priority_watchers(file_inode(file)->i_sb,
+						      FSNOTIFY_PRIO_CONTENT)))
+		return 0;
+
+	return fsnotify_open_perm(&file->f_path, FS_OPEN_PERM);
 }
 #endif
 

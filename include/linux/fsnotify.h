@@ -130,6 +130,7 @@ static inline int fsnotify_file(struct file *file, __u32 mask)
 #ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
 
 int fsnotify_open_perm_and_set_mode(struct file *file);
+int fsnotify_tmpfile_perm(struct file *file);
 int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
 			 unsigned long flags, unsigned long pgoff,
 			 unsigned long len);
@@ -254,6 +255,11 @@ static inline int fsnotify_file_perm(struct file *file, int perm_mask)
 
 #else
 static inline int fsnotify_open_perm_and_set_mode(struct file *file)
+{
+	return 0;
+}
+
+static inline int fsnotify_tmpfile_perm(struct file *file)
 {
 	return 0;
 }

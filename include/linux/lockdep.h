@@ -252,7 +252,9 @@ static inline int lock_is_held(const struct lockdep_map *lock)
 #define lockdep_is_held(lock)		lock_is_held(&(lock)->dep_map)
 #define lockdep_is_held_type(lock, r)	lock_is_held_type(&(lock)->dep_map, (r))
 
-bool lockdep_current_holds_name(const char *name);
+bool lockdep_current_holds(bool (*match)(const struct lockdep_map *map,
+					 void *data),
+			   void *data);
 
 extern void lock_set_class(struct lockdep_map *lock, const char *name,
 			   struct lock_class_key *key, unsigned int subclass,
@@ -391,7 +393,9 @@ extern int lock_is_held(const void *);
 extern int lockdep_is_held(const void *);
 #define lockdep_is_held_type(l, r)		(1)
 
-static inline bool lockdep_current_holds_name(const char *name)
+static inline bool
+lockdep_current_holds(bool (*match)(const struct lockdep_map *map, void *data),
+		      void *data)
 {
 	return false;
 }

@@ -6023,21 +6023,30 @@ EXPORT_SYMBOL_GPL(lock_is_held_type);
 NOKPROBE_SYMBOL(lock_is_held_type);
 
 /**
- * lockdep_current_holds_name - does current hold a lock of a given name?
- * @name: the name string lockdep_maps were initialised with
+ * lockdep_current_holds - does current hold a lock that @match selects?
+ * @match: called for each lockdep_map current holds, in any mode
+ * @data: passed to @match
  *
- * Look through the locks current holds, in any mode, for one whose
- * lockdep_map was initialised with @name.  Names are compared by address,
- * not by content: all the instances of a lock that one site initialises
- * from one string match, whatever their class key, e.g. one lock of many
- * objects whose classes are keyed per object type.
+ * Look through the locks current holds for one that @match selects.  This
+ * answers questions that lock_is_held() (one instance) and
+ * lockdep_match_class() (one class key) cannot, e.g. "does current hold
+ * this lock of *any* object?" for a lock that exists in many objects whose
+ * classes are keyed per object type: @match may compare the map's name,
+ * which one init site gives all instances, and look at the object that
+ * embeds the map.
  *
- * Return: true if lockdep is enabled and current holds such a lock, false
- * otherwise.  Like lock_is_held_type(), the answer is meaningful only while
- * lockdep runs; use it in lockdep_assert*() as a "not held" check, which
- * then cannot fire once lockdep has been turned off.
+ * @match runs with interrupts disabled and lockdep recursion marked: it
+ * must not sleep nor take locks.  The objects embedding the maps are
+ * stable while current holds their locks.
+ *
+ * Return: true if lockdep is enabled and @match selects a lock current
+ * holds, false otherwise.  Like lock_is_held_type(), the answer is
+ * meaningful only while lockdep runs; use it in lockdep_assert*() as a
+ * "not held" check, which then cannot fire once lockdep has been turned off.
  */
-bool lockdep_current_holds_name(const char *name)
+bool lockdep_current_holds(bool (*match)(const struct lockdep_map *map,
+					 void *data),
+			   void *data)
 {
 	struct task_struct *curr = current;
 	unsigned long flags;
@@ -6052,7 +6061,7 @@ bool lockdep_current_holds_name(const char *name)
 
 	lockdep_recursion_inc();
 	for (i = 0; i < curr->lockdep_depth; i++) {
-		if (curr->held_locks[i].instance->name == name) {
+		if (match(curr->held_locks[i].instance, data)) {
 			ret = true;
 			break;
 		}
@@ -6062,7 +6071,7 @@ bool lockdep_current_holds_name(const char *name)
 
 	return ret;
 }
-EXPORT_SYMBOL_GPL(lockdep_current_holds_name);
+EXPORT_SYMBOL_GPL(lockdep_current_holds);
 
 struct pin_cookie lock_pin_lock(struct lockdep_map *lock)
 {

@@ -7,6 +7,10 @@
  * protection) held; the listener writes to the same filesystem while a
  * freeze waits for the opener.
  *
+ * chain_ovl: overlayfs copy-up created the upper tmpfile, and raised its
+ * FAN_OPEN_PERM, with write access to the upper filesystem held; the
+ * listener writes to that filesystem while a freeze waits for the opener.
+ *
  * chain3: the read -> write -> read chain on SB_FREEZE_WRITE
  * (write(fsA_fd, mmap(fsB_fd))):
  *
@@ -80,6 +84,8 @@ struct chain {
 	int fsa_dirfd;
 
 	int fan_fd;			/* chain1: the HSM's group */
+	int hsm_wfd;			/* chain_ovl: the listener writes here */
+	atomic_int events, caught, freeze_failures;
 	__u64 stress_mask;		/* the event the stress HSM fills on */
 	pid_t event_pid;
 	int open_ret, open_errno;
@@ -454,6 +460,7 @@ static void setup_fsa(struct __test_metadata *_metadata, const char *tag)
 	ASSERT_NE(MAP_FAILED, chain);
 	chain->fsa_dirfd = -1;
 	chain->fan_fd = -1;
+	chain->hsm_wfd = -1;
 
 	if (system("command -v mkfs.ext4 >/dev/null 2>&1"))
 		SKIP(return, "mkfs.ext4 not found (e2fsprogs)");
@@ -1132,6 +1139,214 @@ TEST_F_TIMEOUT(chain1, open_trunc_perm_vs_freeze, 90)
 	/* The truncate happened, after the event: only "new\n" is left. */
 	ASSERT_EQ(0, fstatat(chain->fsa_dirfd, "target", &st, 0));
 	ASSERT_EQ(4, st.st_size);
+}
+
+/*
+ * chain_ovl: a FAN_OPEN_PERM listener on the filesystem that holds the
+ * layers of an overlay (fapolicyd does this) answers every event after it
+ * wrote to that filesystem, while a freeze of it starts.
+ *
+ *  opener                    freezer                  listener
+ *  open(ovl/f, O_WRONLY)
+ *    ovl_copy_up()
+ *      ovl_start_write(fsA)
+ *      vfs_tmpfile(fsA/work)
+ *        FAN_OPEN_PERM -------------------------------> event
+ *                            FIFREEZE(fsA)
+ *                              waits for the opener
+ *                                                         write(fsA_fd2)
+ *                                                           waits for the
+ *                                                           freezer
+ *
+ * 7.3 raises FAN_OPEN_PERM for the upper tmpfile from do_dentry_open()
+ * inside ->tmpfile(), and ovl_copy_up_tmpfile() holds sb_start_write() of
+ * the upper filesystem around it: the freeze waits for the opener, the
+ * listener's write waits for the freeze, the opener waits for the
+ * listener, and nothing moves until the watchdog closes the group (which
+ * allows the pending event) and thaws.  With the event of a tmpfile
+ * raised only by open(O_TMPFILE), after write access is dropped, the
+ * copy-up raises events only for the lower file it reads and the upper
+ * file ovl_open() opens, without freeze protection: every freeze
+ * completes, the listener thaws, writes and allows.
+ */
+static void ovl_hsm_event(struct fanotify_event_metadata *ev)
+{
+	static const char msg[] = "written by the listener\n";
+
+	atomic_fetch_add(&chain->events, 1);
+	chain->event_pid = ev->pid;
+	atomic_store(&chain->freezer_tid, 0);
+	atomic_store(&chain->freezer_done, 0);
+	start_freeze_and_wait();
+	if (atomic_load(&chain->freezer_done)) {
+		pthread_join(chain->freezer, NULL);
+		chain->freezer_started = false;
+		if (chain->freeze_ret)
+			atomic_fetch_add(&chain->freeze_failures, 1);
+		else
+			ioctl(chain->fsa_dirfd, FITHAW, 0);
+	} else if (chain->freezer_seen) {
+		/* Waits for a writer: the opener, if the chain closed. */
+		atomic_fetch_add(&chain->caught, 1);
+	}
+	/* An open would raise FAN_OPEN_PERM to ourselves: the fd is ready */
+	chain->daemon_write_ret = write(chain->hsm_wfd, msg, sizeof(msg) - 1);
+	chain->daemon_write_errno = errno;
+	fan_respond(chain->fan_fd, ev->fd, FAN_ALLOW);
+	close(ev->fd);
+}
+
+static void *ovl_hsm_fn(void *arg)
+{
+	char buf[FAN_TEST_BUF_LEN];
+	struct fanotify_event_metadata *ev;
+
+	while (!atomic_load(&chain->writer_done)) {
+		ev = fan_read_event(chain->fan_fd, buf, sizeof(buf), 100);
+		if (ev)
+			ovl_hsm_event(ev);
+		else if (errno != ETIMEDOUT)
+			break;
+	}
+	atomic_store(&chain->daemon_write_done, 1);
+	return NULL;
+}
+
+static void *ovl_opener_fn(void *arg)
+{
+	int fd = openat(chain->fsa_dirfd, "merged/file", O_WRONLY);
+
+	chain->open_ret = fd;
+	chain->open_errno = errno;
+	if (fd >= 0)
+		close(fd);
+	chain->t_writer_end = now_ms() - chain->t0;
+	atomic_store(&chain->writer_done, 1);
+	return NULL;
+}
+
+#define OVL_DATA	"the lower file's content\n"
+
+FIXTURE(chain_ovl) {
+	pthread_t hsm, opener;
+	bool mounted;
+};
+
+FIXTURE_SETUP(chain_ovl)
+{
+	char merged[128], opts[512];
+	int fd;
+
+	setup_fsa(_metadata, "chain_ovl");
+	ASSERT_EQ(0, mkdirat(chain->fsa_dirfd, "lower", 0755));
+	ASSERT_EQ(0, mkdirat(chain->fsa_dirfd, "upper", 0755));
+	ASSERT_EQ(0, mkdirat(chain->fsa_dirfd, "work", 0755));
+	ASSERT_EQ(0, mkdirat(chain->fsa_dirfd, "merged", 0755));
+	fd = openat(chain->fsa_dirfd, "lower/file", O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(OVL_DATA) - 1, write(fd, OVL_DATA, sizeof(OVL_DATA) - 1));
+	close(fd);
+
+	snprintf(merged, sizeof(merged), "%s/merged", chain->fsa);
+	snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work",
+		 chain->fsa, chain->fsa, chain->fsa);
+	if (mount("overlay", merged, "overlay", 0, opts)) {
+		if (errno == ENODEV)
+			SKIP(return, "overlayfs not supported (CONFIG_OVERLAY_FS)");
+		ASSERT_EQ(0, errno) {
+			TH_LOG("mount overlay on %s: %s", merged, strerror(errno));
+		}
+	}
+	self->mounted = true;
+
+	chain->hsm_wfd = openat(chain->fsa_dirfd, "daemon",
+				O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, chain->hsm_wfd);
+	chain->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY);
+	ASSERT_LE(0, chain->fan_fd);
+	ASSERT_EQ(0, fanotify_mark(chain->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				   FAN_OPEN_PERM, chain->fsa_dirfd, NULL));
+}
+
+FIXTURE_TEARDOWN(chain_ovl)
+{
+	char merged[128];
+
+	if (chain->fan_fd >= 0)
+		close(chain->fan_fd);
+	if (chain->hsm_wfd >= 0)
+		close(chain->hsm_wfd);
+	snprintf(merged, sizeof(merged), "%s/merged", chain->fsa);
+	if (self->mounted && umount2(merged, MNT_DETACH))
+		TH_LOG("umount %s: %s", merged, strerror(errno));
+	teardown_fsa(_metadata);
+}
+
+TEST_F_TIMEOUT(chain_ovl, copy_up_open_perm_vs_freeze, 90)
+{
+	char buf[64];
+	long end;
+	int fd;
+
+	chain->t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&self->hsm, NULL, ovl_hsm_fn, NULL));
+	ASSERT_EQ(0, pthread_create(&self->opener, NULL, ovl_opener_fn, NULL));
+
+	/* A freeze that completes after the listener wrote needs a thaw */
+	for (end = now_ms() + WATCHDOG_MS; now_ms() < end; usleep(10000)) {
+		if (atomic_load(&chain->writer_done))
+			break;
+		if (atomic_load(&chain->freezer_done))
+			ioctl(chain->fsa_dirfd, FITHAW, 0);
+	}
+	if (!atomic_load(&chain->writer_done)) {
+		TH_LOG("HANG: after %d s, copy-up stuck, FIFREEZE %s, listener write %s",
+		       WATCHDOG_MS / 1000,
+		       atomic_load(&chain->freezer_done) ? "done" : "stuck waiting for the opener",
+		       atomic_load(&chain->daemon_write_done) ? "done" : "stuck behind the freeze");
+		/* Closing the group allows the pending event; then thaw. */
+		close(chain->fan_fd);
+		chain->fan_fd = -1;
+		for (end = now_ms() + 10000; now_ms() < end && !all_done(); usleep(50000))
+			if (atomic_load(&chain->freezer_done))
+				ioctl(chain->fsa_dirfd, FITHAW, 0);
+		ASSERT_TRUE(all_done()) {
+			TH_LOG("the chain could not be broken: tasks left in the kernel");
+		}
+		ASSERT_TRUE(0) {
+			TH_LOG("copy-up raised FAN_OPEN_PERM with write access to the upper fs");
+		}
+	}
+	ASSERT_TRUE(wait_all_done(10000));
+	pthread_join(self->hsm, NULL);
+	pthread_join(self->opener, NULL);
+	if (chain->freezer_started)
+		pthread_join(chain->freezer, NULL);
+	ioctl(chain->fsa_dirfd, FITHAW, 0);
+	close(chain->fan_fd);
+	chain->fan_fd = -1;
+
+	ksft_print_msg("%d events, %d freezes caught waiting for writers\n",
+		       atomic_load(&chain->events), atomic_load(&chain->caught));
+	ASSERT_LE(0, chain->open_ret) {
+		TH_LOG("open(O_WRONLY) through the overlay: %s",
+		       strerror(chain->open_errno));
+	}
+	/* At least the lower file read and the upper file opened */
+	ASSERT_LE(2, atomic_load(&chain->events));
+	EXPECT_EQ(chain->event_pid, getpid());
+	EXPECT_EQ(0, atomic_load(&chain->freeze_failures));
+	ASSERT_LT(0, chain->daemon_write_ret) {
+		TH_LOG("the listener's write: %s", strerror(chain->daemon_write_errno));
+	}
+
+	/* Copied up, with the lower content */
+	fd = openat(chain->fsa_dirfd, "upper/file", O_RDONLY);
+	ASSERT_LE(0, fd);
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(sizeof(OVL_DATA) - 1, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	ASSERT_STREQ(OVL_DATA, buf);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,8 @@
  * Pre-content events: FAN_PRE_ACCESS (mainline's uapi) and FAN_PRE_MODIFY
  * on every hook with the range info record, the deny errnos, the group and
  * mark rules, the open-time decision, and an HSM that fills stub files on
- * ext4 for concurrent readers, mmap and exec.
+ * ext4 for concurrent readers, mmap and exec, and the lower file of an
+ * overlayfs read, copied up and truncated through the overlay.
  *
  * What mainline has (FAN_PRE_ACCESS since 6.14) is tested on any kernel
  * that accepts a FAN_PRE_ACCESS mark.  What only this series adds
@@ -78,6 +79,7 @@ struct listener {
 	bool running;
 	__u32 response;		/* answer to every event */
 	int src_fd;		/* >= 0: fill the range from here first */
+	int fill_fd;		/* > 0: fill through this fd, not the event's */
 	size_t chunk;		/* fill granularity */
 	pthread_mutex_t lock;
 	int nr;
@@ -135,7 +137,7 @@ static int fill_range(struct listener *l, int fd, __u64 off, __u64 count)
 		n = pread(l->src_fd, buf, l->chunk, pos);
 		if (n < 0)
 			return -1;
-		if (n && pwrite(fd, buf, n, pos) != n)
+		if (n && pwrite(l->fill_fd > 0 ? l->fill_fd : fd, buf, n, pos) != n)
 			return -1;
 		l->have[c] = 1;
 		l->bytes_filled += n;
@@ -995,7 +997,8 @@ TEST_F(remap, events)
 /* No event for an operation the caller is not allowed to do          */
 
 enum refused_op {
-	REF_TRUNCATE_NOBODY, REF_TRUNCATE_APPEND, REF_FTRUNCATE_APPEND,
+	REF_TRUNCATE_NOBODY, REF_TRUNCATE_APPEND, REF_TRUNCATE_RO_BIND,
+	REF_FTRUNCATE_APPEND,
 	REF_FTRUNCATE_RDONLY, REF_URING_FTRUNCATE_NEG, REF_MMAP_SHARED_RDONLY,
 	REF_MMAP_ZERO_LEN, REF_MMAP_OVERFLOW,
 };
@@ -1019,6 +1022,11 @@ FIXTURE_VARIANT_ADD(refused, truncate_nobody) {
 
 FIXTURE_VARIANT_ADD(refused, truncate_append_only) {
 	.op = REF_TRUNCATE_APPEND, .err = EPERM,
+};
+
+/* A read-only bind mount of the (writable) filesystem */
+FIXTURE_VARIANT_ADD(refused, truncate_read_only_bind_mount) {
+	.op = REF_TRUNCATE_RO_BIND, .err = EROFS,
 };
 
 FIXTURE_VARIANT_ADD(refused, ftruncate_append_only) {
@@ -1137,6 +1145,19 @@ TEST_F(refused, no_event)
 		}
 		err = ret ? errno : 0;
 		break;
+	case REF_TRUNCATE_RO_BIND: {
+		char ro[160], file[192];
+
+		snprintf(ro, sizeof(ro), "%s/ro", self->env.dir);
+		snprintf(file, sizeof(file), "%s/file", ro);
+		ASSERT_EQ(0, mkdir(ro, 0755));
+		ASSERT_EQ(0, mount(self->env.mnt, ro, NULL, MS_BIND, NULL));
+		ASSERT_EQ(0, mount(NULL, ro, NULL,
+				   MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+		err = truncate(file, 0) ? errno : 0;
+		umount(ro);
+		break;
+	}
 	case REF_FTRUNCATE_RDONLY:
 		fd = open(self->path, O_RDONLY);
 		ASSERT_LE(0, fd);
@@ -1178,8 +1199,7 @@ TEST_F(refused, no_event)
 	listener_stop(&self->l);
 	EXPECT_EQ(0, self->l.errors);
 	EXPECT_EQ(0, self->l.nr) {
-		TH_LOG("pre-content event (mask 0x%llx, range %llu+%llu) "
-		       "for an operation that fails",
+		TH_LOG("event 0x%llx %llu+%llu for a failing operation",
 		       (unsigned long long)self->l.ev[0].mask,
 		       (unsigned long long)self->l.ev[0].offset,
 		       (unsigned long long)self->l.ev[0].count);
@@ -1838,8 +1858,7 @@ TEST_F(opentime, eviction)
 	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 8192));
 	listener_stop(&self->l);
 	ASSERT_EQ(1, self->l.nr) {
-		TH_LOG("an fd opened while the file was ignored stays silent "
-		       "after the ignore mark is gone");
+		TH_LOG("fd opened while ignored: silent after eviction");
 	}
 	EXPECT_EQ(ino_of(self->path), self->l.ev[0].ino);
 	EXPECT_EQ(FAN_PRE_ACCESS, self->l.ev[0].mask);
@@ -2150,6 +2169,169 @@ TEST_F_TIMEOUT(hsm, exec_stub, 90)
 	listener_stop(&self->l);
 	EXPECT_EQ(0, self->l.errors);
 	EXPECT_LE(1, self->l.nr);
+}
+
+/*
+ * An HSM's stub as the lower file of an overlay on the same ext4.  Reads
+ * through the overlay read the lower file, and copy-up (open for write,
+ * truncate) reads it before it writes the upper file: all of them must see
+ * the remote's bytes.  truncate(2) copies up with write access to the
+ * overlay held, which a freeze cannot wait for (an overlay cannot be
+ * frozen): a lockdep kernel must not warn about it.
+ *
+ * The events are raised on overlayfs's private read-only clone of the lower
+ * mount, where the group cannot open its event fds for writing: the group
+ * opens them O_RDONLY and the HSM fills through an fd of its own, opened
+ * before the mark and so without pre-content events.
+ */
+#define OVL_SIZE	(256 << 10)
+#define OVL_CHUNK	(64 << 10)
+
+FIXTURE(overlay) {
+	struct ext4_env env;
+	char remote[128];
+	char stub[160];		/* lower/file */
+	char upper[160];	/* upper/file */
+	char merged[160];	/* the overlay's mount point */
+	char file[192];		/* merged/file */
+	int fan_fd;
+	bool mounted;
+	struct listener l;
+	unsigned char have[OVL_SIZE / OVL_CHUNK + 1];
+};
+
+FIXTURE_SETUP(overlay)
+{
+	char dir[160], opts[512];
+	const char *const dirs[] = { "lower", "upper", "work", "merged" };
+	unsigned int i;
+
+	memset(&self->l, 0, sizeof(self->l));
+	self->l.src_fd = -1;
+	self->fan_fd = -1;
+	if (env_setup(&self->env, "overlay"))
+		SKIP(return, "no ext4 on a loop device: %s", strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", self->env.mnt, dirs[i]);
+		ASSERT_EQ(0, mkdir(dir, 0755));
+	}
+	snprintf(self->remote, sizeof(self->remote), "%s/remote", self->env.dir);
+	snprintf(self->stub, sizeof(self->stub), "%s/lower/file", self->env.mnt);
+	snprintf(self->upper, sizeof(self->upper), "%s/upper/file", self->env.mnt);
+	snprintf(self->merged, sizeof(self->merged), "%s/merged", self->env.mnt);
+	snprintf(self->file, sizeof(self->file), "%s/file", self->merged);
+	ASSERT_EQ(0, make_file(self->remote, OVL_SIZE, 13));
+	ASSERT_EQ(0, make_stub(self->remote, self->stub, 0644));
+
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work",
+		 self->env.mnt, self->env.mnt, self->env.mnt);
+	if (mount("overlay", self->merged, "overlay", 0, opts)) {
+		if (errno == ENODEV)
+			SKIP(return, "no overlayfs (mount: ENODEV, CONFIG_OVERLAY_FS)");
+		ASSERT_EQ(0, errno) {
+			TH_LOG("mount -t overlay -o %s: %s", opts, strerror(errno));
+		}
+	}
+	self->mounted = true;
+
+	/* Skips without fanotify; then the group that opens fds O_RDONLY */
+	PRE_CONTENT_GROUP(self->fan_fd);
+	close(self->fan_fd);
+	self->fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+				     O_RDONLY | O_LARGEFILE);
+	ASSERT_LE(0, self->fan_fd);
+	self->l.src_fd = open(self->remote, O_RDONLY);
+	ASSERT_LE(0, self->l.src_fd);
+	self->l.fill_fd = open(self->stub, O_WRONLY);
+	ASSERT_LT(0, self->l.fill_fd);
+	self->l.have = self->have;
+	self->l.chunk = OVL_CHUNK;
+	MARK_OR_SKIP(self->fan_fd, 0, FAN_PRE_ACCESS, self->stub);
+	/* Without FAN_PRE_MODIFY (mainline) nothing modifies the stub */
+	add_pre_modify(self->fan_fd, self->stub);
+	ASSERT_EQ(0, listener_start(&self->l, self->fan_fd, FAN_ALLOW));
+}
+
+FIXTURE_TEARDOWN(overlay)
+{
+	listener_stop(&self->l);
+	if (self->l.src_fd >= 0)
+		close(self->l.src_fd);
+	if (self->l.fill_fd > 0)
+		close(self->l.fill_fd);
+	if (self->fan_fd >= 0)
+		close(self->fan_fd);
+	if (self->mounted && umount2(self->merged, MNT_DETACH))
+		TH_LOG("umount %s: %s", self->merged, strerror(errno));
+	env_teardown(&self->env);
+}
+
+/* The first @len bytes of @path are those of the remote; returns 0 if so. */
+static int same_as_remote(const char *path, size_t len)
+{
+	static char a[OVL_SIZE], b[OVL_SIZE];
+	struct stat st;
+	int ret = -1;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	fill_pattern(b, OVL_SIZE, 13);
+	if (!fstat(fd, &st) && st.st_size == (off_t)len &&
+	    pread(fd, a, len, 0) == (ssize_t)len && !memcmp(a, b, len))
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* A read through the overlay reads the lower file, filled on access. */
+TEST_F(overlay, read)
+{
+	ASSERT_EQ(0, same_as_remote(self->file, OVL_SIZE));
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	EXPECT_LT(0, events_on(&self->l, ino_of(self->stub)));
+	EXPECT_EQ(OVL_SIZE, self->l.bytes_filled);
+	/* Nothing was copied up */
+	EXPECT_EQ(-1, access(self->upper, F_OK));
+}
+
+/* open(O_WRONLY) copies up the whole lower file: the remote's bytes. */
+TEST_F(overlay, copy_up_open)
+{
+	int fd;
+
+	fd = open(self->file, O_WRONLY);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open(O_WRONLY) through the overlay: %s", strerror(errno));
+	}
+	close(fd);
+	EXPECT_EQ(0, same_as_remote(self->upper, OVL_SIZE));
+	/* The lower file was filled, not changed (its reads raise events) */
+	EXPECT_EQ(0, same_as_remote(self->stub, OVL_SIZE));
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	EXPECT_LT(0, events_on(&self->l, ino_of(self->stub)));
+}
+
+/*
+ * truncate(2) to a smaller, unaligned size copies up under the overlay's
+ * write access and keeps the remote's bytes below the new size.
+ */
+TEST_F(overlay, copy_up_truncate)
+{
+	const off_t size = OVL_SIZE / 2 + 123;
+
+	ASSERT_EQ(0, truncate(self->file, size)) {
+		TH_LOG("truncate through the overlay: %s", strerror(errno));
+	}
+	listener_stop(&self->l);
+	EXPECT_EQ(0, self->l.errors);
+	EXPECT_LT(0, events_on(&self->l, ino_of(self->stub)));
+	EXPECT_EQ(0, same_as_remote(self->upper, size));
+	EXPECT_EQ(0, same_as_remote(self->file, size));
 }
 
 TEST_HARNESS_MAIN
