@@ -107,6 +107,7 @@ struct chain {
 	bool freezer_seen;		/* seen waiting for writers */
 	bool kill_freezer;		/* FIFREEZE in a child, SIGKILLed */
 	pid_t freezer_pid;
+	int freezer_go;			/* a byte here starts its FIFREEZE */
 	long kill_ms;			/* SIGKILL to the child's exit */
 	long t0, t_hook, t_blocked, t_daemon_write, t_freeze_end, t_writer_end;
 };
@@ -170,12 +171,34 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * Wait (bounded) until the freezer @tid waits for the writers of fsA:
  * percpu_down_write() is on its kernel stack, past rcu_sync_enter().
  * Before that it may sleep elsewhere (s_umount, the RCU grace period of
- * rcu_sync_enter()), when writers still get in.
+ * rcu_sync_enter()), when writers still get in.  Where the kernel shows
+ * no usable stack (7.3's /proc/<pid>/stack can come back empty or with a
+ * single frame), settle for the freezer sleeping uninterruptibly in the
+ * kernel for a second: longer than any of those earlier waits takes when
+ * nothing holds them up.
  */
+static char task_state(int tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 static bool wait_freezer_waits_for_writers(int tid, int ms)
 {
 	char path[64], buf[4096];
-	long end = now_ms() + ms;
+	long end = now_ms() + ms, d_since = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stack", tid);
 	while (now_ms() < end && !atomic_load(&chain->freezer_done)) {
@@ -184,11 +207,16 @@ static bool wait_freezer_waits_for_writers(int tid, int ms)
 
 		if (fd >= 0)
 			close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			if (strstr(buf, "percpu_down_write") &&
-			    !strstr(buf, "rcu_sync"))
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, "percpu_down_write") && !strstr(buf, "rcu_sync"))
+			return true;
+		if (!strstr(buf, "percpu_down_write") && task_state(tid) == 'D') {
+			if (!d_since)
+				d_since = now_ms();
+			else if (now_ms() - d_since >= 1000)
 				return true;
+		} else {
+			d_since = 0;
 		}
 		usleep(2000);
 	}
@@ -253,12 +281,9 @@ static void kill_freezer_in_chain(void)
 	long t, end;
 	pid_t pid;
 
-	pid = fork();
-	if (pid == 0)
-		_exit(ioctl(chain->fsa_dirfd, FIFREEZE, 0) ? errno : 0);
-	if (pid < 0)
+	pid = chain->freezer_pid;
+	if (pid <= 0 || write(chain->freezer_go, "f", 1) != 1)
 		return;
-	chain->freezer_pid = pid;
 	chain->freezer_seen = wait_freezer_waits_for_writers(pid, 5000);
 	chain->t_blocked = now_ms() - chain->t0;
 	t = now_ms();
@@ -646,8 +671,29 @@ TEST_F_TIMEOUT(chain3, kill_waiting_freezer, 90)
 	bool resolved;
 	int fd;
 
+	int go[2];
+	pid_t pid;
+	char c;
+
 	if (self->have_sysctl)
 		ASSERT_EQ(0, fan_write_file(sysctl_timeout, "600000"));
+	/*
+	 * The freezer is forked now, before anything of fsB is open or
+	 * mapped: a child forked by the daemon would hold the FUSE mapping,
+	 * and its exit would wait for the daemon that waits for it.
+	 */
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(ioctl(chain->fsa_dirfd, FIFREEZE, 0) ? errno : 0);
+	}
+	close(go[0]);
+	chain->freezer_go = go[1];
+	chain->freezer_pid = pid;
 	chain->kill_freezer = true;
 	chain->t0 = now_ms();
 	ASSERT_EQ(0, pthread_create(&chain->writer, NULL, writer_fn, NULL));
