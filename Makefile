@@ -2,7 +2,7 @@
 # Entry points; the work is done by scripts/ (see README.md).
 
 .PHONY: all check check-all check-base vm kernel selftests series export-series \
-	mirror checkpatch deps demo bench clean distclean help
+	mirror checkpatch man-pages deps demo bench clean distclean help
 
 # "make check BASE=6.12" runs the stable backport under stable/6.12/
 # (its own base, patches and build/6.12/); the default is the mainline
@@ -27,6 +27,7 @@ help:
 	@echo "make demo           the sample HSM serving a 300 MB archive (scripts/demo)"
 	@echo "make bench          pre-content cost, ours vs base, icount (scripts/bench)"
 	@echo "make export-series  build/linux commits -> patches/ + mirror"
+	@echo "make man-pages      apply patches/man-pages/ to man-pages, check with man --warnings"
 
 check:
 	scripts/check patched
@@ -67,6 +68,9 @@ mirror: series
 
 checkpatch: series
 	scripts/checkpatch-series
+
+man-pages:
+	scripts/check-man-pages
 
 clean:
 	rm -rf build/obj build/obj-base build/obj-nolockdep build/obj-base-nolockdep \
