@@ -52,3 +52,58 @@ need_root_apt() {
 		--no-install-recommends "${missing[@]}" >&2 ||
 		die "apt-get install ${missing[*]} failed"
 }
+
+# apt-get/apt-cache with only the project's sources and state under
+# build/apt (Debian 12 and 13 with their updates and backports): the
+# machine's own apt configuration and package state are left alone.
+# "papt apt-get download PKG=VER" fetches a .deb into the current directory.
+PAPT_OPTS=(-o Dir::Etc::SourceList="$APT_DIR/etc/sources.list"
+	-o Dir::Etc::SourceParts=/nonexistent
+	-o Dir::Etc::PreferencesParts="$APT_DIR/etc/preferences.d"
+	-o Dir::State="$APT_DIR/state"
+	-o Dir::State::Lists="$APT_DIR/lists"
+	-o Dir::State::status="$APT_DIR/state/status"
+	-o Dir::Cache="$APT_DIR/cache"
+	-o Debug::NoLocking=1
+	-o APT::Sandbox::User=root)
+papt_setup() {
+	local k=/usr/share/keyrings/debian-archive-keyring.gpg s
+	mkdir -p "$APT_DIR"/lists/partial "$APT_DIR"/cache/archives/partial \
+		"$APT_DIR"/etc/preferences.d "$APT_DIR"/state
+	touch "$APT_DIR/state/status"
+	{
+		for s in bookworm bookworm-updates bookworm-backports trixie trixie-backports; do
+			echo "deb [signed-by=$k] http://deb.debian.org/debian $s main"
+		done
+		echo "deb [signed-by=$k] http://deb.debian.org/debian-security bookworm-security main"
+	} > "$APT_DIR/etc/sources.list"
+}
+papt() {
+	local cmd=$1
+	shift
+	"$cmd" -q "${PAPT_OPTS[@]}" "$@"
+}
+papt_update() {
+	papt apt-get update >/dev/null || die "apt-get update (build/apt) failed"
+}
+
+# install_deb PKG VERSION: install one Debian package at exactly VERSION
+# from a .deb fetched through build/apt (its dependencies must be installed
+# already, with need_root_apt).  Nothing else is installed or upgraded.
+install_deb() {
+	local pkg=$1 ver=$2 dir=$TOP/build/deb deb sudo=
+	[ "$(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null)" = \
+		"install ok installed $ver" ] && return 0
+	papt_setup
+	mkdir -p "$dir"
+	deb=$(ls "$dir/${pkg}_${ver/:/%3a}"_*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$dir" && papt apt-get download "$pkg=$ver" >/dev/null 2>&1) ||
+			{ papt_update; (cd "$dir" && papt apt-get download "$pkg=$ver" >/dev/null); } ||
+			die "apt-get download $pkg=$ver failed"
+		deb=$(ls "$dir/${pkg}_${ver/:/%3a}"_*.deb | head -n1)
+	fi
+	msg "installing $pkg $ver from $deb"
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo dpkg -i "$deb" >&2 || die "dpkg -i $deb failed"
+}
