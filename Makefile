@@ -27,6 +27,8 @@ help:
 	@echo "make demo           the sample HSM serving a 300 MB archive (scripts/demo)"
 	@echo "make bench          pre-content cost, ours vs base, icount (scripts/bench)"
 	@echo "make export-series  build/linux commits -> patches/ + mirror"
+	@echo "make bisect-check   build and test the kernel at every patch (scripts/bisect-check)"
+	@echo "make send-prep      the series re-signed as you, b4 prep, b4 send --dry-run (scripts/prepare-send)"
 	@echo "make man-pages      apply patches/man-pages/ to man-pages, check with man --warnings"
 
 check:
@@ -62,6 +64,12 @@ bench: series
 
 export-series:
 	scripts/export-series
+
+bisect-check: deps
+	scripts/bisect-check
+
+send-prep: deps
+	scripts/prepare-send
 
 mirror: series
 	scripts/check-mirror

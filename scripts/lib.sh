@@ -18,9 +18,9 @@ PATCHES=$LINEDIR/patches
 FRAGMENTS="$TOP/Kconfig.fragment"
 [ "$LINE" = mainline ] || FRAGMENTS="$FRAGMENTS $LINEDIR/Kconfig.fragment"
 APT_DIR=$TOP/build/apt		# private apt state for scripts/get-base, scripts/deps
-KSRC=$BUILD/linux		# base + series, a git tree (developers edit here)
+KSRC=${KSRC:-$BUILD/linux}	# base + series, a git tree (developers edit here)
 KSRC_BASE=$BUILD/linux-base	# worktree of the pristine base
-KOBJ=$BUILD/obj			# kernel build output for KSRC
+KOBJ=${KOBJ:-$BUILD/obj}	# kernel build output for KSRC
 KOBJ_BASE=$BUILD/obj-base	# kernel build output for KSRC_BASE
 BASE_TAG=base
 JOBS=${JOBS:-$(nproc)}
