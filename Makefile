@@ -2,7 +2,7 @@
 # Entry points; the work is done by scripts/ (see README.md).
 
 .PHONY: all check check-all check-base vm kernel selftests series export-series \
-	mirror checkpatch man-pages deps demo bench clean distclean help
+	mirror checkpatch man-pages deps demo bench bisect-check send-prep clean distclean help
 
 # "make check BASE=6.12" runs the stable backport under stable/6.12/
 # (its own base, patches and build/6.12/); the default is the mainline
