@@ -17,7 +17,6 @@
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/percpu-rwsem.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #define BOUND	(5 * HZ)	/* wait for a thread that must make progress */
@@ -110,29 +109,6 @@ static void free_sem(struct kunit *test)
 {
 	if (test->priv)
 		percpu_free_rwsem(test->priv);
-}
-
-static size_t nr_waiters(struct percpu_rw_semaphore *sem)
-{
-	size_t nr;
-
-	spin_lock_irq(&sem->waiters.lock);
-	nr = list_count_nodes(&sem->waiters.head);
-	spin_unlock_irq(&sem->waiters.lock);
-	return nr;
-}
-
-/* Wait, bounded, until @nr tasks are queued on @sem. */
-static bool wait_for_waiters(struct percpu_rw_semaphore *sem, size_t nr)
-{
-	unsigned long deadline = jiffies + BOUND;
-
-	while (nr_waiters(sem) < nr) {
-		if (time_after(jiffies, deadline))
-			return false;
-		usleep_range(100, 200);
-	}
-	return true;
 }
 
 /* The semaphore is idle: no writer, readers take it at once. */

@@ -889,6 +889,8 @@ FIXTURE_SETUP(remap)
 	ASSERT_EQ(0, mkdir(self->mnt, 0755));
 	if (system("command -v mkfs.xfs >/dev/null 2>&1"))
 		SKIP(return, "mkfs.xfs not found (xfsprogs)");
+	/* The loop mount goes away with this process, even on SKIP */
+	ASSERT_EQ(0, fan_private_mounts());
 	snprintf(cmd, sizeof(cmd),
 		 "truncate -s 320M %s && mkfs.xfs -q -f -m reflink=1 %s && mount -o loop %s %s",
 		 self->img, self->img, self->img, self->mnt);
