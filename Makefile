@@ -2,7 +2,7 @@
 # Entry points; the work is done by scripts/ (see README.md).
 
 .PHONY: all check check-all check-base vm kernel selftests series export-series \
-	mirror checkpatch man-pages deps demo bench bisect-check send-prep clean distclean help
+	mirror checkpatch man-pages deps demo bench bisect-check ksft-forms send-prep clean distclean help
 
 # "make check BASE=6.12" runs the stable backport under stable/6.12/
 # (its own base, patches and build/6.12/); the default is the mainline
@@ -28,6 +28,7 @@ help:
 	@echo "make bench          pre-content cost, ours vs base, icount (scripts/bench)"
 	@echo "make export-series  build/linux commits -> patches/ + mirror"
 	@echo "make bisect-check   build and test the kernel at every patch (scripts/bisect-check)"
+	@echo "make ksft-forms     run_tests and run_kselftest.sh -c in the guest, counts vs make check"
 	@echo "make send-prep      the series re-signed as you, b4 prep, b4 send --dry-run (scripts/prepare-send)"
 	@echo "make man-pages      apply patches/man-pages/ to man-pages, check with man --warnings"
 
@@ -67,6 +68,9 @@ export-series:
 
 bisect-check: deps
 	scripts/bisect-check
+
+ksft-forms: kernel
+	scripts/ksft-forms
 
 send-prep: deps
 	scripts/prepare-send
