@@ -641,11 +641,11 @@ static int fsnotify_open_perm(const struct path *path, __u32 mask)
  * before mmap_lock is taken.
  *
  * Report nothing for a request that do_mmap() refuses in its checks of the
- * length, offset, mapping type and file mode, so that no event is raised
- * for a mapping the caller may not create: it then fails with its usual
- * error.  The range reported is the whole mapping, in bytes: page faults
- * raise no events.  do_mmap() may still fail after the event (address
- * space, mlock limits, seals, noexec, ...).
+ * length, offset, flags, mapping type, file mode and mount, so that no
+ * event is raised for a mapping the caller may not create: it then fails
+ * with its usual error.  The range reported is the whole mapping, in bytes:
+ * page faults raise no events.  do_mmap() may still fail after the event
+ * for what only mmap_lock shows (address space, mlock limits, memfd seals).
  *
  * A shared writable mapping may change the content: it reports
  * FS_PRE_ACCESS | FS_PRE_MODIFY.  A shared mapping created without
@@ -658,6 +658,7 @@ int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
 			 unsigned long flags, unsigned long pgoff,
 			 unsigned long len)
 {
+	unsigned long flags_mask = LEGACY_MAP_MASK;
 	__u32 mask = FS_PRE_ACCESS;
 	loff_t off;
 
@@ -674,15 +675,32 @@ int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
 	/* EACCES for any mapping of a file not open for reading */
 	if (!(file->f_mode & FMODE_READ))
 		return 0;
+	/* ENODEV for a file that cannot be mapped, EINVAL for a stack */
+	if (!can_mmap_file(file) || (flags & MAP_GROWSDOWN))
+		return 0;
+	/* EPERM for an executable mapping on a noexec mount */
+	if ((prot & PROT_EXEC) && path_noexec(&file->f_path))
+		return 0;
 
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
+		/* Flags MAP_SHARED does not know are ignored, not refused */
+		flags &= LEGACY_MAP_MASK;
+		fallthrough;
 	case MAP_SHARED_VALIDATE:
+		/* EOPNOTSUPP for a flag the file does not support */
+		if (file->f_op->fop_flags & FOP_MMAP_SYNC)
+			flags_mask |= MAP_SYNC;
+		if (flags & ~flags_mask)
+			return 0;
 		/* EACCES for a shared mapping that may write to such a file */
 		if (IS_APPEND(file_inode(file)) && (file->f_mode & FMODE_WRITE))
 			return 0;
 		/* EACCES for a writable shared mapping of a read-only fd */
 		if ((prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+			return 0;
+		/* ETXTBSY for a writable shared mapping of a swap file */
+		if ((prot & PROT_WRITE) && IS_SWAPFILE(file->f_mapping->host))
 			return 0;
 		if (prot & PROT_WRITE)
 			mask |= FS_PRE_MODIFY;

@@ -401,6 +401,21 @@ static bool all_done(void)
 	       atomic_load(&chain->daemon_write_done);
 }
 
+/* Join @t within @ms: false, and the thread left running, if it is stuck */
+static bool join_within(pthread_t t, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return !pthread_timedjoin_np(t, NULL, &ts);
+}
+
 static bool wait_all_done(int ms)
 {
 	long end = now_ms() + ms;
@@ -1013,10 +1028,18 @@ TEST_F_TIMEOUT(chain3, stress, 300)
 		ASSERT_TRUE(0);
 	}
 	atomic_store(&chain->stop, 1);
-	pthread_join(freezer, NULL);
-	pthread_join(writer, NULL);
-	for (i = 0; i < 2; i++)
-		pthread_join(readers[i], NULL);
+	ASSERT_TRUE(join_within(freezer, WATCHDOG_MS)) {
+		TH_LOG("HANG: the freezer did not stop");
+	}
+	ASSERT_TRUE(join_within(writer, WATCHDOG_MS)) {
+		TH_LOG("HANG: the writer did not stop (stuck in a write to a stub?)");
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_TRUE(join_within(readers[i], WATCHDOG_MS)) {
+			TH_LOG("HANG: reader %d did not stop (in a FUSE fault or an event?)",
+			       i + 1);
+		}
+	}
 
 	/* Read every stub through the HSM, then check every byte. */
 	for (i = 0; i < STUBS; i++) {
@@ -1037,7 +1060,9 @@ TEST_F_TIMEOUT(chain3, stress, 300)
 		close(fd);
 	}
 	atomic_store(&chain->hsm_stop, 1);
-	pthread_join(hsm, NULL);
+	ASSERT_TRUE(join_within(hsm, WATCHDOG_MS)) {
+		TH_LOG("HANG: the HSM did not stop");
+	}
 	close(chain->fan_fd);
 	chain->fan_fd = -1;
 

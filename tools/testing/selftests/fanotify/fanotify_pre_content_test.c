@@ -1002,8 +1002,12 @@ enum refused_op {
 	REF_TRUNCATE_NOBODY, REF_TRUNCATE_APPEND, REF_TRUNCATE_RO_BIND,
 	REF_FTRUNCATE_APPEND,
 	REF_FTRUNCATE_RDONLY, REF_URING_FTRUNCATE_NEG, REF_MMAP_SHARED_RDONLY,
-	REF_MMAP_ZERO_LEN, REF_MMAP_OVERFLOW,
+	REF_MMAP_ZERO_LEN, REF_MMAP_OVERFLOW, REF_MMAP_UNKNOWN_FLAG,
+	REF_MMAP_GROWSDOWN, REF_MMAP_EXEC_NOEXEC,
 };
+
+/* Not in every libc's headers: a bit no mapping flag uses */
+#define MAP_UNKNOWN_FLAG	0x200000
 
 FIXTURE(refused) {
 	struct ext4_env env;
@@ -1056,6 +1060,21 @@ FIXTURE_VARIANT_ADD(refused, mmap_zero_length) {
 /* offset + length past the largest file offset must not wrap */
 FIXTURE_VARIANT_ADD(refused, mmap_offset_overflow) {
 	.op = REF_MMAP_OVERFLOW, .err = EOVERFLOW,
+};
+
+/* MAP_SHARED_VALIDATE with a flag no mapping knows */
+FIXTURE_VARIANT_ADD(refused, mmap_validate_unknown_flag) {
+	.op = REF_MMAP_UNKNOWN_FLAG, .err = EOPNOTSUPP,
+};
+
+/* A file mapping that grows down like a stack */
+FIXTURE_VARIANT_ADD(refused, mmap_growsdown) {
+	.op = REF_MMAP_GROWSDOWN, .err = EINVAL,
+};
+
+/* An executable mapping through a noexec bind mount */
+FIXTURE_VARIANT_ADD(refused, mmap_exec_noexec_mount) {
+	.op = REF_MMAP_EXEC_NOEXEC, .err = EPERM,
 };
 
 FIXTURE_SETUP(refused)
@@ -1177,6 +1196,8 @@ TEST_F(refused, no_event)
 	case REF_MMAP_SHARED_RDONLY:
 	case REF_MMAP_ZERO_LEN:
 	case REF_MMAP_OVERFLOW:
+	case REF_MMAP_UNKNOWN_FLAG:
+	case REF_MMAP_GROWSDOWN:
 		fd = open(self->path, O_RDONLY);
 		ASSERT_LE(0, fd);
 		if (variant->op == REF_MMAP_SHARED_RDONLY)
@@ -1184,6 +1205,12 @@ TEST_F(refused, no_event)
 				 fd, 0);
 		else if (variant->op == REF_MMAP_ZERO_LEN)
 			p = mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0);
+		else if (variant->op == REF_MMAP_UNKNOWN_FLAG)
+			p = mmap(NULL, PG, PROT_READ,
+				 MAP_SHARED_VALIDATE | MAP_UNKNOWN_FLAG, fd, 0);
+		else if (variant->op == REF_MMAP_GROWSDOWN)
+			p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN,
+				 fd, 0);
 		else
 			p = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd,
 				 0x7ffffffffffff000LL);
@@ -1191,6 +1218,26 @@ TEST_F(refused, no_event)
 			munmap(p, PG);
 		err = p == MAP_FAILED ? errno : 0;
 		break;
+	case REF_MMAP_EXEC_NOEXEC: {
+		char nx[160], file[192];
+
+		snprintf(nx, sizeof(nx), "%s/noexec", self->env.dir);
+		snprintf(file, sizeof(file), "%s/file", nx);
+		ASSERT_EQ(0, mkdir(nx, 0755));
+		ASSERT_EQ(0, mount(self->env.mnt, nx, NULL, MS_BIND, NULL));
+		ASSERT_EQ(0, mount(NULL, nx, NULL,
+				   MS_REMOUNT | MS_BIND | MS_NOEXEC, NULL));
+		fd = open(file, O_RDONLY);
+		ASSERT_LE(0, fd);
+		p = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED)
+			munmap(p, PG);
+		err = p == MAP_FAILED ? errno : 0;
+		close(fd);
+		fd = -1;
+		umount(nx);
+		break;
+	}
 	}
 	if (fd >= 0)
 		close(fd);
@@ -1665,9 +1712,6 @@ TEST_F(rules, group_class)
 		SKIP(return, "kernel has no pre-content events");
 	EXPECT_EQ(EINVAL, try_mark(notif, 0, FAN_PRE_ACCESS, self->path));
 	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_ACCESS, self->path));
-	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_MODIFY, self->path));
-	if (try_mark(pre, 0, FAN_PRE_MODIFY, self->path) == EINVAL)
-		TH_LOG("no FAN_PRE_MODIFY (mainline): its rules not checked");
 	/* No partial state from the refused marks */
 	EXPECT_EQ(0, count_marks(notif));
 	EXPECT_EQ(0, count_marks(content));
@@ -1676,6 +1720,31 @@ TEST_F(rules, group_class)
 	EXPECT_EQ(-1, fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_REPORT_FID,
 				    O_RDONLY));
 	EXPECT_EQ(EINVAL, errno);
+	close(notif);
+	close(content);
+	close(pre);
+}
+
+/* FAN_PRE_MODIFY has the group rules of FAN_PRE_ACCESS */
+TEST_F(rules, pre_modify_class)
+{
+	int notif, content, pre;
+
+	notif = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+	content = fanotify_init(FAN_CLASS_CONTENT, O_RDONLY);
+	pre = fanotify_init(FAN_CLASS_PRE_CONTENT, O_RDONLY);
+	ASSERT_LE(0, notif);
+	ASSERT_LE(0, content);
+	ASSERT_LE(0, pre);
+	if (try_mark(pre, 0, FAN_PRE_MODIFY, self->path) == EINVAL)
+		SKIP(return, NO_PRE_MODIFY);
+	EXPECT_EQ(EINVAL, try_mark(notif, 0, FAN_PRE_MODIFY, self->path));
+	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_MODIFY, self->path));
+	EXPECT_EQ(EINVAL, try_mark(content, 0, FAN_PRE_ACCESS | FAN_PRE_MODIFY,
+				   self->path));
+	EXPECT_EQ(0, count_marks(notif));
+	EXPECT_EQ(0, count_marks(content));
+	EXPECT_EQ(1, count_marks(pre));
 	close(notif);
 	close(content);
 	close(pre);
