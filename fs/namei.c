@@ -753,6 +753,7 @@ struct nameidata {
 #define ND_ROOT_PRESET 1
 #define ND_ROOT_GRABBED 2
 #define ND_JUMPED 4
+#define ND_NO_LOOKUP_EVENT 8
 
 static void __set_nameidata(struct nameidata *p, int dfd, struct filename *name)
 {
@@ -2262,6 +2263,112 @@ static const char *handle_dots(struct nameidata *nd, enum last_type type)
 	return NULL;
 }
 
+/*
+ * FS_LOOKUP_PERM (fanotify's FAN_LOOKUP_PERM) lets a pre-content listener, a
+ * hierarchical storage manager, create a name in a directory before the name
+ * is looked up.  The event is raised in ref walk with no lock held: before
+ * ->lookup() takes the directory's i_rwsem, and before a caller that changes
+ * the directory takes write access to the mount.  The listener may create the
+ * name in this directory, and write to this filesystem, before it answers;
+ * the lookup after an allow finds what it created.
+ *
+ * A positive dentry answers the lookup, and so does a negative one that a
+ * lookup which raised the event created (DCACHE_LOOKUP_ANSWERED): the
+ * listener said there is no such name.  A negative dentry left by a lookup
+ * that raised nothing is not an answer and a walk that finds it raises the
+ * event: lookup_one*() callers (overlayfs, nfsd) look names up under the
+ * directory's i_rwsem, where waiting for userspace would deadlock against a
+ * listener that creates the name, so they raise no event.
+ *
+ * Walks that start at a directory fd that fanotify opened for a listener
+ * (FMODE_NONOTIFY alone, never O_PATH) raise nothing: those are the
+ * listener's own lookups below event->fd.
+ */
+static bool lookup_event_wanted(struct nameidata *nd)
+{
+	if (nd->state & ND_NO_LOOKUP_EVENT)
+		return false;
+	return fsnotify_lookup_watched(nd->path.mnt, nd->inode);
+}
+
+static inline bool lookup_answered(struct dentry *dentry)
+{
+	return d_is_positive(dentry) ||
+	       (READ_ONCE(dentry->d_flags) & DCACHE_LOOKUP_ANSWERED);
+}
+
+/*
+ * After an allowed event, a negative @dentry is the listener's answer.  Not
+ * when no listener is left (a group that goes away allows what it holds):
+ * the one that replaces it must be asked.
+ */
+static void lookup_set_answered(struct nameidata *nd, struct dentry *dentry)
+{
+	if (!d_is_negative(dentry) ||
+	    !fsnotify_lookup_watched(nd->path.mnt, nd->inode))
+		return;
+	spin_lock(&dentry->d_lock);
+	dentry->d_flags |= DCACHE_LOOKUP_ANSWERED;
+	spin_unlock(&dentry->d_lock);
+}
+
+/*
+ * lookup_fast() found a negative @dentry: keep it as the answer, or drop it
+ * (leaving RCU walk) and return NULL so that the caller raises the event and
+ * looks the name up again.
+ */
+static noinline struct dentry *lookup_fast_negative(struct nameidata *nd,
+						    struct dentry *dentry)
+{
+	if (lookup_answered(dentry) || !lookup_event_wanted(nd))
+		return dentry;
+	if (nd->flags & LOOKUP_RCU) {
+		if (!try_to_unlazy(nd))
+			return ERR_PTR(-ECHILD);
+	} else {
+		dput(dentry);
+	}
+	return NULL;
+}
+
+/* The dcache has no answer for nd->last: ask the listener, then look. */
+static noinline struct dentry *lookup_slow_notify(struct nameidata *nd)
+{
+	bool notify = lookup_event_wanted(nd);
+	struct dentry *dentry;
+
+	if (notify) {
+		int error = fsnotify_lookup_perm(&nd->path, &nd->last);
+
+		if (error)
+			return ERR_PTR(error);
+	}
+	dentry = lookup_slow(&nd->last, nd->path.dentry, nd->flags);
+	if (notify && !IS_ERR(dentry))
+		lookup_set_answered(nd, dentry);
+	return dentry;
+}
+
+/*
+ * Raise FS_LOOKUP_PERM for the last component of a walk whose caller looks
+ * it up later, under the directory's i_rwsem and with write access taken:
+ * open(), and the callers of filename_parentat() that create, link, rename
+ * or remove a name.  Nothing is raised for a name the dcache answers.
+ */
+static int lookup_notify_last(const struct path *dir, const struct qstr *last)
+{
+	struct dentry *dentry = d_lookup(dir->dentry, last);
+
+	if (dentry) {
+		bool answered = lookup_answered(dentry);
+
+		dput(dentry);
+		if (answered)
+			return 0;
+	}
+	return fsnotify_lookup_perm(dir, last);
+}
+
 static __always_inline const char *walk_component(struct nameidata *nd, int flags)
 {
 	struct dentry *dentry;
@@ -2276,10 +2383,12 @@ static __always_inline const char *walk_component(struct nameidata *nd, int flag
 		return handle_dots(nd, nd->last_type);
 	}
 	dentry = lookup_fast(nd);
+	if (!IS_ERR_OR_NULL(dentry) && unlikely(d_is_negative(dentry)))
+		dentry = lookup_fast_negative(nd, dentry);
 	if (IS_ERR(dentry))
 		return ERR_CAST(dentry);
 	if (unlikely(!dentry)) {
-		dentry = lookup_slow(&nd->last, nd->path.dentry, nd->flags);
+		dentry = lookup_slow_notify(nd);
 		if (IS_ERR(dentry))
 			return ERR_CAST(dentry);
 	}
@@ -2758,6 +2867,11 @@ static const char *path_init(struct nameidata *nd, unsigned flags)
 		if (*s && unlikely(!d_can_lookup(dentry)))
 			return ERR_PTR(-ENOTDIR);
 
+		/* A directory fanotify opened for a listener: see walk_component() */
+		if (FMODE_FSNOTIFY_NONE(fd_file(f)->f_mode) &&
+		    !(fd_file(f)->f_mode & FMODE_PATH))
+			nd->state |= ND_NO_LOOKUP_EVENT;
+
 		nd->path = fd_file(f)->f_path;
 		if (flags & LOOKUP_RCU) {
 			nd->inode = nd->path.dentry->d_inode;
@@ -2892,6 +3006,15 @@ static int __filename_parentat(int dfd, struct filename *name,
 		audit_inode(name, parent->dentry, AUDIT_INODE_PARENT);
 	}
 	restore_nameidata();
+	/* The caller looks the last component up with write access taken */
+	if (likely(!retval) && nd.last_type == LAST_NORM &&
+	    !(nd.state & ND_NO_LOOKUP_EVENT) &&
+	    unlikely(fsnotify_lookup_watched(parent->mnt,
+					     d_inode(parent->dentry)))) {
+		retval = lookup_notify_last(parent, last);
+		if (retval)
+			path_put(parent);
+	}
 	return retval;
 }
 
@@ -4757,6 +4880,7 @@ static const char *open_last_lookups(struct nameidata *nd,
 	int open_flag = op->open_flag;
 	struct dentry *dentry;
 	const char *res;
+	bool notify;
 
 	nd->flags |= op->intent;
 
@@ -4768,6 +4892,8 @@ static const char *open_last_lookups(struct nameidata *nd,
 
 	/* We _can_ be in RCU mode here */
 	dentry = lookup_fast_for_open(nd, open_flag);
+	if (!IS_ERR_OR_NULL(dentry) && unlikely(d_is_negative(dentry)))
+		dentry = lookup_fast_negative(nd, dentry);
 	if (IS_ERR(dentry))
 		return ERR_CAST(dentry);
 
@@ -4784,9 +4910,20 @@ static const char *open_last_lookups(struct nameidata *nd,
 		}
 	}
 
+	/* Before lookup_open() takes write access and the i_rwsem */
+	notify = lookup_event_wanted(nd);
+	if (unlikely(notify)) {
+		int error = lookup_notify_last(&nd->path, &nd->last);
+
+		if (error)
+			return ERR_PTR(error);
+	}
+
 	dentry = lookup_open(nd, file, op);
 	if (IS_ERR(dentry))
 		return ERR_CAST(dentry);
+	if (unlikely(notify))
+		lookup_set_answered(nd, dentry);
 
 	if (file->f_mode & (FMODE_OPENED | FMODE_CREATED)) {
 		dput(nd->path.dentry);

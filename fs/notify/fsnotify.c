@@ -835,6 +835,35 @@ int fsnotify_tmpfile_perm(struct file *file)
 
 	return fsnotify_open_perm(&file->f_path, FS_OPEN_PERM);
 }
+
+/* Does any mark on @dir, its mount or its sb ask for FS_LOOKUP_PERM? */
+bool __fsnotify_lookup_watched(struct vfsmount *mnt, struct inode *dir)
+{
+	__u32 mask = READ_ONCE(dir->i_sb->s_fsnotify_mask) |
+		     READ_ONCE(real_mount(mnt)->mnt_fsnotify_mask) |
+		     READ_ONCE(dir->i_fsnotify_mask);
+
+	return mask & FS_LOOKUP_PERM;
+}
+
+/*
+ * Raise FS_LOOKUP_PERM on the directory @dir for @name, which the dcache
+ * does not know (or knows only as a negative dentry no listener answered
+ * for), or with no name before @dir is listed.  The listener (an HSM) may
+ * create @name, or all of @dir's entries, before it answers, so neither
+ * @dir's i_rwsem nor freeze protection of any filesystem may be held; the
+ * lookup or listing that follows an allow finds what it created.
+ */
+int __fsnotify_lookup_perm(const struct path *dir, const struct qstr *name)
+{
+	struct inode *inode = d_inode(dir->dentry);
+
+	lockdep_assert_once(!current_holds_freeze_protection());
+	lockdep_assert_not_held(&inode->i_rwsem);
+
+	return fsnotify(FS_LOOKUP_PERM, dir, FSNOTIFY_EVENT_PATH, NULL, name,
+			inode, 0);
+}
 #endif
 
 void fsnotify_mnt(__u32 mask, struct mnt_namespace *ns, struct vfsmount *mnt)
@@ -861,7 +890,7 @@ static __init int fsnotify_init(void)
 {
 	int ret;
 
-	BUILD_BUG_ON(HWEIGHT32(ALL_FSNOTIFY_BITS) != 27);
+	BUILD_BUG_ON(HWEIGHT32(ALL_FSNOTIFY_BITS) != 28);
 
 	ret = init_srcu_struct(&fsnotify_mark_srcu);
 	if (ret)

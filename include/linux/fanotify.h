@@ -95,9 +95,16 @@
 /* Pre-content events can be used to fill file content */
 #define FANOTIFY_PRE_CONTENT_EVENTS  (FAN_PRE_ACCESS | FAN_PRE_MODIFY)
 
+/* Lookup events let a listener create a name before it is looked up */
+#define FANOTIFY_LOOKUP_EVENTS	(FAN_LOOKUP_PERM)
+
+/* Events only a FAN_CLASS_PRE_CONTENT group can ask for */
+#define FANOTIFY_PRE_CONTENT_CLASS_EVENTS (FANOTIFY_PRE_CONTENT_EVENTS | \
+					   FANOTIFY_LOOKUP_EVENTS)
+
 /* Events that require a permission response from user */
 #define FANOTIFY_PERM_EVENTS	(FANOTIFY_CONTENT_PERM_EVENTS | \
-				 FANOTIFY_PRE_CONTENT_EVENTS)
+				 FANOTIFY_PRE_CONTENT_CLASS_EVENTS)
 
 /* Events that can be reported with event->fd */
 #define FANOTIFY_FD_EVENTS (FANOTIFY_PATH_EVENTS | FANOTIFY_PERM_EVENTS)
@@ -127,6 +134,7 @@
 
 /* Events and flags relevant only for directories */
 #define FANOTIFY_DIRONLY_EVENT_BITS	(FANOTIFY_DIRENT_EVENTS | \
+					 FANOTIFY_LOOKUP_EVENTS | \
 					 FAN_EVENT_ON_CHILD | FAN_ONDIR)
 
 #define ALL_FANOTIFY_EVENT_BITS		(FANOTIFY_OUTGOING_EVENTS | \

@@ -134,6 +134,44 @@ int fsnotify_tmpfile_perm(struct file *file);
 int __fsnotify_mmap_perm(struct file *file, unsigned long prot,
 			 unsigned long flags, unsigned long pgoff,
 			 unsigned long len);
+bool __fsnotify_lookup_watched(struct vfsmount *mnt, struct inode *dir);
+int __fsnotify_lookup_perm(const struct path *dir, const struct qstr *name);
+
+/*
+ * fsnotify_lookup_watched - does a listener want FS_LOOKUP_PERM in @dir?
+ * @mnt:	the mount the walk is on
+ * @dir:	the directory searched
+ *
+ * Safe in RCU walk.  Costs one test of the sb flags for a filesystem
+ * without HSM support and one more for one without pre-content watchers.
+ */
+static inline bool fsnotify_lookup_watched(struct vfsmount *mnt,
+					   struct inode *dir)
+{
+	struct super_block *sb = dir->i_sb;
+
+	if (likely(!(sb->s_iflags & SB_I_ALLOW_HSM)))
+		return false;
+	if (likely(!fsnotify_sb_has_priority_watchers(sb,
+						      FSNOTIFY_PRIO_PRE_CONTENT)))
+		return false;
+
+	return __fsnotify_lookup_watched(mnt, dir);
+}
+
+/*
+ * fsnotify_lookup_perm - permission hook before the slow lookup of a name
+ * @dir:	the directory searched, held by the caller
+ * @name:	the name looked up, or NULL before @dir is listed from the start
+ *
+ * Called with no lock held, when fsnotify_lookup_watched() said yes.
+ * Returns 0 to go on with the lookup or listing, or the listener's error.
+ */
+static inline int fsnotify_lookup_perm(const struct path *dir,
+				       const struct qstr *name)
+{
+	return __fsnotify_lookup_perm(dir, name);
+}
 
 /*
  * fsnotify_file_area_perm - permission hook before access to file range
@@ -288,6 +326,18 @@ static inline int fsnotify_open_trunc_perm(struct file *file)
 }
 
 static inline int fsnotify_file_perm(struct file *file, int perm_mask)
+{
+	return 0;
+}
+
+static inline bool fsnotify_lookup_watched(struct vfsmount *mnt,
+					   struct inode *dir)
+{
+	return false;
+}
+
+static inline int fsnotify_lookup_perm(const struct path *dir,
+				       const struct qstr *name)
 {
 	return 0;
 }

@@ -59,6 +59,7 @@
 
 #define FS_PRE_ACCESS		0x00100000	/* Pre-content access hook */
 #define FS_PRE_MODIFY		0x00200000	/* Pre-content modify hook */
+#define FS_LOOKUP_PERM		0x00400000	/* Name lookup on a dcache miss */
 
 #define FS_MNT_ATTACH		0x01000000	/* Mount was attached */
 #define FS_MNT_DETACH		0x02000000	/* Mount was detached */
@@ -98,14 +99,20 @@
  */
 #define FSNOTIFY_PRE_CONTENT_EVENTS  (FS_PRE_ACCESS | FS_PRE_MODIFY)
 
+/*
+ * A lookup event is raised on the directory searched, with the name looked
+ * up, so that a pre-content listener can create the entry first.
+ */
 #define ALL_FSNOTIFY_PERM_EVENTS (FSNOTIFY_CONTENT_PERM_EVENTS | \
-				  FSNOTIFY_PRE_CONTENT_EVENTS)
+				  FSNOTIFY_PRE_CONTENT_EVENTS | \
+				  FS_LOOKUP_PERM)
 
 /*
  * This is a list of all events that may get sent to a parent that is watching
  * with flag FS_EVENT_ON_CHILD based on fs event on a child of that directory.
  */
-#define FS_EVENTS_POSS_ON_CHILD   (ALL_FSNOTIFY_PERM_EVENTS | \
+#define FS_EVENTS_POSS_ON_CHILD   (FSNOTIFY_CONTENT_PERM_EVENTS | \
+				   FSNOTIFY_PRE_CONTENT_EVENTS | \
 				   FS_ACCESS | FS_MODIFY | FS_ATTRIB | \
 				   FS_CLOSE_WRITE | FS_CLOSE_NOWRITE | \
 				   FS_OPEN | FS_OPEN_EXEC)
@@ -121,7 +128,7 @@
 /* Events that can be reported to backends */
 #define ALL_FSNOTIFY_EVENTS (ALL_FSNOTIFY_DIRENT_EVENTS | \
 			     FSNOTIFY_MNT_EVENTS | \
-			     FS_EVENTS_POSS_ON_CHILD | \
+			     FS_EVENTS_POSS_ON_CHILD | FS_LOOKUP_PERM | \
 			     FS_DELETE_SELF | FS_MOVE_SELF | \
 			     FS_UNMOUNT | FS_Q_OVERFLOW | FS_IN_IGNORED | \
 			     FS_ERROR)

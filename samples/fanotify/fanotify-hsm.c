@@ -58,12 +58,66 @@
  * Nothing else can have written in between, as every other modification
  * of the stub waits for the lock that the fill holds.
  *
- * Usage: fanotify-hsm [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE
+ * Namespace on demand (-n).  The HSM then makes no stubs at start: CACHE
+ * starts empty (or as an earlier run left it) and its directories are
+ * filled in as they are used, with FAN_LOOKUP_PERM.  When a path walk
+ * looks up a name that the dcache does not know, the kernel raises the
+ * event on the directory with the name and waits; the HSM looks the name
+ * up in the remote directory and creates it below event->fd: a directory,
+ * a stub made as above, a symbolic link, or nothing if the remote has no
+ * such name (the lookup then fails with ENOENT, and the kernel keeps that
+ * answer).  When a directory is listed from the start (getdents() at
+ * offset 0), the event comes without a name and the HSM creates every
+ * remote entry that the directory lacks.  It answers only once the names
+ * exist, so walks and listings see the remote tree as if CACHE had held it
+ * all along, and the stubs fill on access as above.  A stat() ten levels
+ * down costs ten events and ten new entries, not a copy of the tree.
+ *
+ * Directory state lives in the directory, in two xattrs:
+ *
+ * - "trusted.hsm.dir" holds its path relative to the roots: "" for CACHE
+ *   itself, set at start, and set by the HSM on each directory it makes.
+ *   A directory without it is local: the HSM never populates it, and
+ *   stops its events with an ignore mark as below.
+ * - "trusted.hsm.populated" says that every remote entry was created once.
+ *   The HSM then adds an ignore mark for FAN_LOOKUP_PERM on the directory,
+ *   which ends both kinds of events for it.  Ignore marks die with the HSM:
+ *   a restarted HSM answers the first event on such a directory at once
+ *   and marks it again.  A name missing from it was removed locally, or
+ *   never existed.
+ *
+ * While it handles such an event, the HSM works in CACHE only through
+ * event->fd (fstatat(), mkdirat(), O_TMPFILE, linkat(), ...): walks that
+ * start at a directory fanotify opened raise no FAN_LOOKUP_PERM, whereas
+ * a walk from an absolute path or from a directory the HSM opened itself
+ * would wait for the HSM.  A stub made once the mark is in place would
+ * also report its own last byte as FAN_PRE_MODIFY: an ignore mark on the
+ * unnamed inode hides that write, and is removed before the stub gets its
+ * name.  The stubs of a listing are made durable in batches, with one
+ * syncfs() each, before they get their names.
+ *
+ * Events on one directory are handled one at a time, under its inode lock,
+ * so that concurrent lookups of one name create it once (the kernel may
+ * raise several); a name that exists by then counts as done.  A new
+ * directory gets its name before its "trusted.hsm.dir": a worker that finds
+ * a directory without one waits for the lock of its parent, which the
+ * worker creating it holds, before it takes the directory for a local one.
+ *
+ * Limitation: the HSM keeps no record of the names it created one by one
+ * in a directory that was never listed.  A name removed locally from such
+ * a directory comes back at its next lookup (the removal leaves a negative
+ * dentry that no lookup event answered, so the kernel asks again) and at
+ * the directory's first listing.  REMOTE must not be on the filesystem of
+ * CACHE, whose directories the HSM would then be asked about by itself.
+ *
+ * Usage: fanotify-hsm [-c CHUNK_KIB] [-t THREADS] [-n] [-v] REMOTE CACHE
  *
  * The HSM prints "ready" once its mark is in place, and the number of bytes
- * it fetched on SIGUSR1 and at exit (SIGINT, SIGTERM).
+ * it fetched on SIGUSR1 and at exit (SIGINT, SIGTERM); with -n, also the
+ * lookup and listing events and the entries it created.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -77,6 +131,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -86,22 +141,35 @@
 #error "needs the uapi headers of a kernel with pre-content events"
 #endif
 
+/* Namespace on demand (-n) needs a kernel with FAN_LOOKUP_PERM */
+#ifndef FAN_LOOKUP_PERM
+#define FAN_LOOKUP_PERM			0x00400000
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_NAME
+#define FAN_EVENT_INFO_TYPE_NAME	8
+#endif
+
 #define XATTR_STUB	"trusted.hsm.stub"
 #define XATTR_CHUNKS	"trusted.hsm.chunks"
+#define XATTR_DIR	"trusted.hsm.dir"
+#define XATTR_POPULATED	"trusted.hsm.populated"
 #define NR_LOCKS	64
 #define QUEUE_LEN	256
+#define BATCH_LEN	256	/* stubs of a listing made durable at once */
 #define MAX_CHUNK_KIB	1048576UL	/* 1 GiB */
 
 static const char *remote_root, *cache_root;
 static size_t chunk_size = 1 << 20;
 static int nr_threads = 4;
-static bool verbose;
+static bool verbose, on_demand;
+static bool mark_set;	/* our own writes to CACHE now raise events */
 static int fan_fd;
 static size_t nr_stubs;
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long bytes_fetched, chunks_fetched, events_seen;
 static unsigned long long events_denied;
+static unsigned long long dir_lookups, dir_listings, entries_created;
 
 /*
  * Serializes the handling of events for one inode: reading the xattrs,
@@ -349,16 +417,77 @@ static void make_local(struct stub *s, int fd, const char *why)
 		printf("hsm: %s is local (%s)\n", s->rel, why);
 }
 
+/*
+ * Hide the HSM's own writes to an unnamed stub from its group (@on), or
+ * stop hiding them.  Only needed once the mark is in place: the write of
+ * the last byte would then raise FAN_PRE_MODIFY, which this worker would
+ * wait for another one to answer, and with every worker making stubs at
+ * once, none would.
+ */
+static int mute_stub(int fd, bool on)
+{
+	if (!mark_set)
+		return 0;
+	if (fanotify_mark(fan_fd, on ? FAN_MARK_ADD | FAN_MARK_IGNORE_SURV :
+				       FAN_MARK_REMOVE | FAN_MARK_IGNORE,
+			  FAN_PRE_ACCESS | FAN_PRE_MODIFY, fd, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Make the unnamed stub of the remote file @rel (@rst, open as @rpath
+ * below @rdirfd) in the directory @dir below @dirfd: O_TMPFILE, the last
+ * byte and the identity, which the caller makes durable before it names
+ * the stub (see the top).  Returns the stub's fd or a negative errno.
+ */
+static int stub_prepare(int dirfd, const char *dir, int rdirfd,
+			const char *rpath, const char *rel,
+			const struct stat *rst)
+{
+	char id[PATH_MAX + 32], last;
+	int fd, rfd, err, ret;
+
+	/* Every stub holds the last byte of its remote file (see the top) */
+	rfd = openat(rdirfd, rpath, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	err = pread_full(rfd, &last, 1, rst->st_size - 1);
+	close(rfd);
+	if (!err)
+		err = format_id(id, sizeof(id), rst->st_size, rel);
+	if (err < 0)
+		return err;
+
+	fd = openat(dirfd, dir, O_TMPFILE | O_WRONLY | O_CLOEXEC,
+		    rst->st_mode & 07777);
+	if (fd < 0)
+		return -errno;
+	err = mute_stub(fd, true);
+	if (!err) {
+		err = pwrite_full(fd, &last, 1, rst->st_size - 1);
+		if (!err && fsetxattr(fd, XATTR_STUB, id, strlen(id), 0))
+			err = -errno;
+		ret = mute_stub(fd, false);
+		if (!err)
+			err = ret;
+	}
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Create the stub of one remote file, or take over what CACHE has */
 static int make_stub(const char *rel, const struct stat *rst)
 {
-	char path[PATH_MAX], dir[PATH_MAX], id[PATH_MAX + 32], *slash;
+	char path[PATH_MAX], dir[PATH_MAX], rpath[PATH_MAX];
 	mode_t mode = rst->st_mode & 07777;
-	int fd, rfd, err;
 	struct stat st;
-	char last;
+	int fd, err;
 
-	if (join(path, cache_root, rel) || join(dir, remote_root, rel)) {
+	if (join(path, cache_root, rel) || join(rpath, remote_root, rel)) {
 		fprintf(stderr, "hsm: path too long: %s\n", rel);
 		return -1;
 	}
@@ -393,39 +522,17 @@ static int make_stub(const char *rel, const struct stat *rst)
 		return 0;
 	}
 
-	/* Every stub holds the last byte of its remote file (see the top) */
-	rfd = open(dir, O_RDONLY | O_CLOEXEC);
-	if (rfd < 0) {
-		fprintf(stderr, "hsm: cannot open %s: %m\n", dir);
-		return -1;
-	}
-	err = pread_full(rfd, &last, 1, rst->st_size - 1);
-	close(rfd);
-	if (!err)
-		err = format_id(id, sizeof(id), rst->st_size, rel);
-	if (err < 0) {
-		fprintf(stderr, "hsm: cannot read %s: %s\n", dir,
-			strerror(-err));
-		return -1;
-	}
-
 	/* Name the stub only once its identity and last byte are durable */
 	memcpy(dir, path, sizeof(dir));
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-	if (fd < 0) {
-		fprintf(stderr, "hsm: O_TMPFILE in %s: %m\n", dir);
-		return -1;
-	}
-	err = pwrite_full(fd, &last, 1, rst->st_size - 1);
-	if (!err && fsetxattr(fd, XATTR_STUB, id, strlen(id), 0))
-		err = -errno;
+	*strrchr(dir, '/') = '\0';
+	fd = stub_prepare(AT_FDCWD, dir, AT_FDCWD, rpath, rel, rst);
+	err = fd < 0 ? fd : 0;
 	if (!err && fsync(fd))
 		err = -errno;
 	if (!err && linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH))
 		err = -errno;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (err < 0) {
 		fprintf(stderr, "hsm: cannot create stub %s: %s\n", path,
 			strerror(-err));
@@ -550,6 +657,8 @@ struct job {
 	__u64 mask;
 	bool has_range;
 	__u64 offset, count;
+	bool has_name;			/* FAN_LOOKUP_PERM of a lookup */
+	char name[NAME_MAX + 1];	/* the name looked up, "" if longer */
 };
 
 static struct job queue[QUEUE_LEN];
@@ -610,12 +719,347 @@ static int handle_stub(struct job *j, struct stub *s, char *buf)
 	return err;
 }
 
+static void inc_stat(unsigned long long *counter)
+{
+	pthread_mutex_lock(&stats_lock);
+	(*counter)++;
+	pthread_mutex_unlock(&stats_lock);
+}
+
+/*
+ * Stop FAN_LOOKUP_PERM for a populated or a local directory.  The mark
+ * does not pin the directory: one that was evicted has its next event
+ * answered at once (see the top), which marks it again.  FAN_MARK_IGNORE
+ * without FAN_MARK_IGNORED_SURV_MODIFY is refused on directories (EISDIR).
+ */
+static void ignore_dir(int fd)
+{
+	if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV |
+			  FAN_MARK_EVICTABLE, FAN_LOOKUP_PERM, fd, NULL))
+		fprintf(stderr, "hsm: directory ignore mark: %m\n");
+}
+
+/* @rel/@name, or @name in the root, into @buf of PATH_MAX bytes */
+static int child_rel(char *buf, const char *rel, const char *name)
+{
+	int n = *rel ? snprintf(buf, PATH_MAX, "%s/%s", rel, name) :
+		       snprintf(buf, PATH_MAX, "%s", name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* A name a lookup may create: one component, not a dot or dot-dot */
+static bool name_ok(const char *name)
+{
+	return *name && strcmp(name, ".") && strcmp(name, "..") &&
+	       !strchr(name, '/');
+}
+
+/*
+ * Wait for the worker, if any, that is creating names in the parent of
+ * the directory @fd: it may have made @fd and not set its XATTR_DIR yet.
+ * Called with no inode lock held.
+ */
+static void wait_parent(int fd)
+{
+	int pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (pfd < 0)
+		return;
+	if (!fstat(pfd, &st)) {
+		pthread_mutex_lock(inode_lock(&st));
+		pthread_mutex_unlock(inode_lock(&st));
+	}
+	close(pfd);
+}
+
+/*
+ * Read the remote path of the directory @fd into @rel (PATH_MAX bytes).
+ * Returns 1 for a directory of the remote tree, 0 for a local one, or a
+ * negative errno.  Called with no inode lock held.
+ */
+static int load_dir(int fd, char *rel)
+{
+	ssize_t n = fgetxattr(fd, XATTR_DIR, rel, PATH_MAX - 1);
+
+	if (n < 0 && errno == ENODATA) {
+		wait_parent(fd);
+		n = fgetxattr(fd, XATTR_DIR, rel, PATH_MAX - 1);
+	}
+	if (n < 0)
+		return errno == ENODATA ? 0 : -errno;
+	rel[n] = '\0';
+	/* The root is "", any other directory a path below the roots */
+	if (n && (strlen(rel) != (size_t)n || !rel_ok(rel))) {
+		fprintf(stderr, "hsm: bad %s xattr\n", XATTR_DIR);
+		rel[0] = '\0';
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* Returns 1 if every remote entry of the directory @fd was created once */
+static int is_populated(int fd)
+{
+	if (fgetxattr(fd, XATTR_POPULATED, NULL, 0) >= 0)
+		return 1;
+	return errno == ENODATA ? 0 : -errno;
+}
+
+/* Stubs of one listing, made durable together before they are named */
+struct batch {
+	int nr;
+	int fd[BATCH_LEN];
+	char name[BATCH_LEN][NAME_MAX + 1];
+};
+
+/* Name the durable stub @fd @name below @dfd, unless the name exists */
+static int link_stub(int fd, int dfd, const char *name)
+{
+	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH))
+		return errno == EEXIST ? 0 : -errno;
+	inc_stat(&entries_created);
+	return 0;
+}
+
+/*
+ * Make the stubs of @b durable and name them below @dfd, or only drop
+ * them if @err is set already.  Returns @err or the first new error.
+ */
+static int flush_batch(struct batch *b, int dfd, int err)
+{
+	int i;
+
+	if (!err && b->nr && syncfs(dfd))
+		err = -errno;
+	for (i = 0; i < b->nr; i++) {
+		if (!err)
+			err = link_stub(b->fd[i], dfd, b->name[i]);
+		close(b->fd[i]);
+	}
+	b->nr = 0;
+	return err;
+}
+
+/*
+ * Create @name below @dfd as the remote entry @rel (@rst, which is @rname
+ * below @rdfd): a directory, a stub, an empty local file or a symbolic
+ * link; other types are not served, as at start.  A stub goes to @b if
+ * given, else is named at once.  A name that exists by then counts as
+ * done.  Returns 0 or a negative errno.
+ */
+static int new_entry(int dfd, const char *name, int rdfd, const char *rname,
+		     const char *rel, const struct stat *rst, struct batch *b)
+{
+	mode_t mode = rst->st_mode & 07777;
+	char target[PATH_MAX];
+	int fd, err = 0;
+	ssize_t n;
+
+	switch (rst->st_mode & S_IFMT) {
+	case S_IFDIR:
+		if (mkdirat(dfd, name, mode))
+			return errno == EEXIST ? 0 : -errno;
+		/* Named before it is marked ours: see load_dir() */
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fsetxattr(fd, XATTR_DIR, rel, strlen(rel), 0))
+			err = -errno;
+		close(fd);
+		break;
+	case S_IFLNK:
+		n = readlinkat(rdfd, rname, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if (symlinkat(target, dfd, name))
+			return errno == EEXIST ? 0 : -errno;
+		break;
+	case S_IFREG:
+		if (!rst->st_size) {
+			/* Nothing to fetch: a local file from the start */
+			fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY |
+				    O_CLOEXEC, mode);
+			if (fd < 0)
+				return errno == EEXIST ? 0 : -errno;
+			close(fd);
+			break;
+		}
+		fd = stub_prepare(dfd, ".", rdfd, rname, rel, rst);
+		if (fd == -EMFILE && b && b->nr) {
+			/* Out of fds for the batch: name what it holds */
+			err = flush_batch(b, dfd, 0);
+			fd = err ? err : stub_prepare(dfd, ".", rdfd, rname,
+						      rel, rst);
+		}
+		if (fd < 0)
+			return fd;
+		if (verbose)
+			printf("hsm: stub for %s\n", rel);
+		if (b) {
+			b->fd[b->nr] = fd;
+			snprintf(b->name[b->nr++], sizeof(b->name[0]), "%s",
+				 name);
+			return b->nr < BATCH_LEN ? 0 : flush_batch(b, dfd, 0);
+		}
+		err = fsync(fd) ? -errno : link_stub(fd, dfd, name);
+		close(fd);
+		return err;
+	default:
+		return 0;
+	}
+	if (err)
+		return err;
+	inc_stat(&entries_created);
+	if (verbose)
+		printf("hsm: made %s\n", rel);
+	return 0;
+}
+
+/*
+ * A lookup of @name in the directory @dfd, @rel in the remote: create the
+ * name if the remote has it.  Returns 0 or a negative errno.
+ */
+static int lookup_name(int dfd, const char *rel, const char *name)
+{
+	char crel[PATH_MAX], rpath[PATH_MAX];
+	struct stat st;
+
+	if (!name_ok(name))
+		return 0;	/* the lookup fails on its own */
+	if (!fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return 0;	/* made by an earlier event, or local */
+	if (errno != ENOENT)
+		return -errno;
+	if (child_rel(crel, rel, name) || join(rpath, remote_root, crel))
+		return -ENAMETOOLONG;
+	if (lstat(rpath, &st))
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	return new_entry(dfd, name, AT_FDCWD, rpath, crel, &st, NULL);
+}
+
+/*
+ * A listing of the directory @dfd, @rel in the remote: create every remote
+ * entry it lacks, then record that it is populated.  Names it has already
+ * are kept as they are.  Returns 0 or a negative errno.
+ */
+static int populate(int dfd, const char *rel)
+{
+	char rpath[PATH_MAX], crel[PATH_MAX];
+	struct batch b = { .nr = 0 };
+	struct dirent *de;
+	struct stat st;
+	int rfd, err = 0;
+	DIR *d;
+
+	if (join(rpath, remote_root, rel))
+		return -ENAMETOOLONG;
+	rfd = open(rpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 && errno != ENOENT && errno != ENOTDIR)
+		return -errno;
+	d = rfd < 0 ? NULL : fdopendir(rfd);
+	if (rfd >= 0 && !d) {
+		err = -errno;
+		close(rfd);
+		return err;
+	}
+	/* A directory gone from the remote has nothing more to create */
+	while (d) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = -errno;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;	/* there already, ours or local */
+		if (errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (errno == ENOENT)
+				continue;	/* gone from the remote since */
+			err = -errno;
+			break;
+		}
+		err = child_rel(crel, rel, de->d_name);
+		if (!err)
+			err = new_entry(dfd, de->d_name, dirfd(d), de->d_name,
+					crel, &st, &b);
+		if (err)
+			break;
+	}
+	err = flush_batch(&b, dfd, err);
+	if (d)
+		closedir(d);
+	if (!err && fsetxattr(dfd, XATTR_POPULATED, "", 0, 0))
+		err = -errno;
+	return err;
+}
+
+/* FAN_LOOKUP_PERM: a lookup of j->name in the directory j->fd, or a listing */
+static void handle_dir(struct job *j)
+{
+	pthread_mutex_t *lock;
+	char rel[PATH_MAX] = "";
+	struct stat st;
+	int ret, err;
+
+	inc_stat(j->has_name ? &dir_lookups : &dir_listings);
+	ret = load_dir(j->fd, rel);
+	if (ret <= 0) {
+		/* The HSM never populates a local directory */
+		if (!ret)
+			ignore_dir(j->fd);
+		err = ret;
+		goto answer;
+	}
+	if (fstat(j->fd, &st)) {
+		err = -errno;
+		goto answer;
+	}
+	lock = inode_lock(&st);
+	pthread_mutex_lock(lock);
+	ret = is_populated(j->fd);
+	if (ret)
+		err = ret < 0 ? ret : 0;
+	else if (j->has_name)
+		err = lookup_name(j->fd, rel, j->name);
+	else
+		err = populate(j->fd, rel);
+	/* Populated, now or before: no more events for it */
+	if (!err && (ret > 0 || !j->has_name))
+		ignore_dir(j->fd);
+	pthread_mutex_unlock(lock);
+answer:
+	if (err) {
+		fprintf(stderr, "hsm: cannot %s %s%s%s: %s\n",
+			j->has_name ? "look up" : "list", *rel ? rel : ".",
+			j->has_name ? "/" : "", j->has_name ? j->name : "",
+			strerror(-err));
+		inc_stat(&events_denied);
+	}
+	respond(j->fd, err ? deny(err) : FAN_ALLOW);
+	close(j->fd);
+}
+
 static void handle(struct job *j, char *buf)
 {
 	pthread_mutex_t *lock;
 	struct stub s;
 	struct stat st;
 	int ret, err = 0;
+
+	if (j->mask & FAN_LOOKUP_PERM) {
+		handle_dir(j);
+		return;
+	}
 
 	if (fstat(j->fd, &st) || !S_ISREG(st.st_mode))
 		goto answer;	/* not ours */
@@ -691,6 +1135,14 @@ static void parse(struct fanotify_event_metadata *ev, struct job *j)
 			j->has_range = true;
 			j->offset = r->offset;
 			j->count = r->count;
+		} else if (hdr->info_type == FAN_EVENT_INFO_TYPE_NAME) {
+			/* struct fanotify_event_info_name: the header, the name */
+			const char *name = p + sizeof(*hdr);
+			size_t len = strnlen(name, hdr->len - sizeof(*hdr));
+
+			j->has_name = true;
+			if (len < hdr->len - sizeof(*hdr) && len <= NAME_MAX)
+				memcpy(j->name, name, len + 1);
 		}
 		p += hdr->len;
 	}
@@ -730,13 +1182,16 @@ static void print_stats(void)
 	pthread_mutex_lock(&stats_lock);
 	printf("hsm: fetched %llu bytes in %llu chunks for %llu events (%llu denied)\n",
 	       bytes_fetched, chunks_fetched, events_seen, events_denied);
+	if (on_demand)
+		printf("hsm: namespace: %llu lookups, %llu listings, %llu entries created\n",
+		       dir_lookups, dir_listings, entries_created);
 	pthread_mutex_unlock(&stats_lock);
 	fflush(stdout);
 }
 
 static int print_usage(const char *prog)
 {
-	fprintf(stderr, "Usage: %s [-c CHUNK_KIB] [-t THREADS] [-v] REMOTE CACHE\n",
+	fprintf(stderr, "Usage: %s [-c CHUNK_KIB] [-t THREADS] [-n] [-v] REMOTE CACHE\n",
 		prog);
 	return 2;
 }
@@ -745,19 +1200,24 @@ int main(int argc, char **argv)
 {
 	struct pollfd pfd[2] = { { .events = POLLIN }, { .events = POLLIN } };
 	unsigned long chunk_kib;
-	struct stat cst, pst;
+	struct stat cst, pst, rst;
 	unsigned int mark_type;
+	struct rlimit rlim;
+	__u64 mask;
 	char parent[PATH_MAX];
 	sigset_t sigs;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "c:t:v")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nt:v")) != -1) {
 		switch (opt) {
 		case 'c':
 			chunk_kib = strtoul(optarg, NULL, 0);
 			if (chunk_kib > MAX_CHUNK_KIB)
 				return print_usage(argv[0]);
 			chunk_size = chunk_kib * 1024;
+			break;
+		case 'n':
+			on_demand = true;
 			break;
 		case 't':
 			nr_threads = atoi(optarg);
@@ -788,12 +1248,30 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/*
-	 * Make the stubs first: creating one would otherwise raise a
-	 * pre-content event that only this thread could answer.  The cache
-	 * must not be used before "ready" is printed.
-	 */
-	if (nftw(remote_root, walk_one, 64, FTW_PHYS)) {
+	if (on_demand) {
+		/* The HSM would be asked about the remote's directories */
+		if (stat(remote_root, &rst) || stat(cache_root, &cst) ||
+		    rst.st_dev == cst.st_dev) {
+			fprintf(stderr, "hsm: -n needs REMOTE on another filesystem than CACHE\n");
+			return 1;
+		}
+		/* Nothing is made before it is looked up: CACHE is the root */
+		if (setxattr(cache_root, XATTR_DIR, "", 0, 0)) {
+			perror("hsm: cannot mark the cache root");
+			return 1;
+		}
+		/* Each worker listing a directory holds a batch of stubs */
+		if (!getrlimit(RLIMIT_NOFILE, &rlim) &&
+		    rlim.rlim_cur < rlim.rlim_max) {
+			rlim.rlim_cur = rlim.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rlim);
+		}
+	} else if (nftw(remote_root, walk_one, 64, FTW_PHYS)) {
+		/*
+		 * Make the stubs first: creating one would otherwise raise a
+		 * pre-content event that only this thread could answer.  The
+		 * cache must not be used before "ready" is printed.
+		 */
 		fprintf(stderr, "hsm: cannot make the stubs\n");
 		return 1;
 	}
@@ -804,12 +1282,17 @@ int main(int argc, char **argv)
 		return 1;
 	mark_type = cst.st_dev != pst.st_dev ? FAN_MARK_MOUNT :
 					       FAN_MARK_FILESYSTEM;
-	if (fanotify_mark(fan_fd, FAN_MARK_ADD | mark_type,
-			  FAN_PRE_ACCESS | FAN_PRE_MODIFY, AT_FDCWD,
+	mask = FAN_PRE_ACCESS | FAN_PRE_MODIFY;
+	if (on_demand)
+		mask |= FAN_LOOKUP_PERM;
+	if (fanotify_mark(fan_fd, FAN_MARK_ADD | mark_type, mask, AT_FDCWD,
 			  cache_root)) {
-		perror("hsm: fanotify_mark (does the cache filesystem allow pre-content events?)");
+		perror(on_demand ?
+		       "hsm: fanotify_mark (does the kernel have FAN_LOOKUP_PERM?)" :
+		       "hsm: fanotify_mark (does the cache filesystem allow pre-content events?)");
 		return 1;
 	}
+	mark_set = true;
 
 	/* Signals are read from a signalfd by this thread only */
 	sigemptyset(&sigs);
@@ -833,6 +1316,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (on_demand)
+		printf("hsm: namespace on demand: no stubs at start\n");
 	printf("hsm: ready: %zu stubs, %zu KiB chunks, %s mark on %s\n",
 	       nr_stubs, chunk_size >> 10,
 	       mark_type == FAN_MARK_MOUNT ? "mount" : "filesystem", cache_root);

@@ -582,6 +582,7 @@ static struct fanotify_event *fanotify_alloc_mnt_event(u64 mnt_id, gfp_t gfp)
 
 static struct fanotify_event *fanotify_alloc_perm_event(const void *data,
 							int data_type,
+							const struct qstr *name,
 							gfp_t gfp)
 {
 	const struct path *path = fsnotify_data_path(data, data_type);
@@ -592,6 +593,17 @@ static struct fanotify_event *fanotify_alloc_perm_event(const void *data,
 	pevent = kmem_cache_alloc(fanotify_perm_event_cachep, gfp);
 	if (!pevent)
 		return NULL;
+
+	pevent->name = NULL;
+	pevent->name_len = 0;
+	if (name) {
+		pevent->name = kmemdup_nul(name->name, name->len, gfp);
+		if (!pevent->name) {
+			kmem_cache_free(fanotify_perm_event_cachep, pevent);
+			return NULL;
+		}
+		pevent->name_len = name->len;
+	}
 
 	pevent->fae.type = FANOTIFY_EVENT_TYPE_PATH_PERM;
 	pevent->response = 0;
@@ -853,7 +865,11 @@ static struct fanotify_event *fanotify_alloc_event(
 		goto out;
 
 	if (fanotify_is_perm_event(mask)) {
-		event = fanotify_alloc_perm_event(data, data_type, gfp);
+		/* Only FAN_LOOKUP_PERM reports the name */
+		if (!(mask & FANOTIFY_LOOKUP_EVENTS))
+			file_name = NULL;
+		event = fanotify_alloc_perm_event(data, data_type, file_name,
+						  gfp);
 	} else if (fanotify_is_error_event(mask)) {
 		event = fanotify_alloc_error_event(group, fsid, data,
 						   data_type, &hash);
@@ -962,8 +978,9 @@ static int fanotify_handle_event(struct fsnotify_group *group, u32 mask,
 	BUILD_BUG_ON(FAN_RENAME != FS_RENAME);
 	BUILD_BUG_ON(FAN_PRE_ACCESS != FS_PRE_ACCESS);
 	BUILD_BUG_ON(FAN_PRE_MODIFY != FS_PRE_MODIFY);
+	BUILD_BUG_ON(FAN_LOOKUP_PERM != FS_LOOKUP_PERM);
 
-	BUILD_BUG_ON(HWEIGHT32(ALL_FANOTIFY_EVENT_BITS) != 25);
+	BUILD_BUG_ON(HWEIGHT32(ALL_FANOTIFY_EVENT_BITS) != 26);
 
 	mask = fanotify_group_event_mask(group, iter_info, &match_mask,
 					 mask, data, data_type, dir);
@@ -1039,6 +1056,7 @@ static void fanotify_free_path_event(struct fanotify_event *event)
 
 static void fanotify_free_perm_event(struct fanotify_event *event)
 {
+	kfree(FANOTIFY_PERM(event)->name);
 	path_put(fanotify_event_path(event));
 	kmem_cache_free(fanotify_perm_event_cachep, FANOTIFY_PERM(event));
 }

@@ -29,6 +29,7 @@
 
 #define FAN_PRE_ACCESS		0x00100000	/* Pre-content access hook */
 #define FAN_PRE_MODIFY		0x00200000	/* Pre-content modify hook */
+#define FAN_LOOKUP_PERM		0x00400000	/* Name lookup in perm check */
 #define FAN_MNT_ATTACH		0x01000000	/* Mount was attached */
 #define FAN_MNT_DETACH		0x02000000	/* Mount was detached */
 
@@ -153,6 +154,7 @@ struct fanotify_event_metadata {
 #define FAN_EVENT_INFO_TYPE_ERROR	5
 #define FAN_EVENT_INFO_TYPE_RANGE	6
 #define FAN_EVENT_INFO_TYPE_MNT		7
+#define FAN_EVENT_INFO_TYPE_NAME	8
 
 /* Special info types for FAN_RENAME */
 #define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME	10
@@ -209,6 +211,16 @@ struct fanotify_event_info_range {
 struct fanotify_event_info_mnt {
 	struct fanotify_event_info_header hdr;
 	__u64 mnt_id;
+};
+
+/*
+ * Info record of type FAN_EVENT_INFO_TYPE_NAME, reported with
+ * FAN_LOOKUP_PERM: the null terminated name looked up in the directory
+ * that event->fd refers to, padded to hdr.len.
+ */
+struct fanotify_event_info_name {
+	struct fanotify_event_info_header hdr;
+	unsigned char name[];
 };
 
 /*
