@@ -2286,7 +2286,8 @@ static const char *handle_dots(struct nameidata *nd, enum last_type type)
  */
 static bool lookup_event_wanted(struct nameidata *nd)
 {
-	if (nd->state & ND_NO_LOOKUP_EVENT)
+	/* No name longer than the filesystems take: ->lookup() refuses it */
+	if (nd->state & ND_NO_LOOKUP_EVENT || nd->last.len > NAME_MAX)
 		return false;
 	return fsnotify_lookup_watched(nd->path.mnt, nd->inode);
 }
@@ -3008,12 +3009,15 @@ static int __filename_parentat(int dfd, struct filename *name,
 	restore_nameidata();
 	/* The caller looks the last component up with write access taken */
 	if (likely(!retval) && nd.last_type == LAST_NORM &&
-	    !(nd.state & ND_NO_LOOKUP_EVENT) &&
+	    nd.last.len <= NAME_MAX && !(nd.state & ND_NO_LOOKUP_EVENT) &&
 	    unlikely(fsnotify_lookup_watched(parent->mnt,
 					     d_inode(parent->dentry)))) {
 		retval = lookup_notify_last(parent, last);
-		if (retval)
+		if (retval) {
+			/* Callers may put *parent on error themselves */
 			path_put(parent);
+			*parent = (struct path) {};
+		}
 	}
 	return retval;
 }

@@ -860,6 +860,8 @@ int __fsnotify_lookup_perm(const struct path *dir, const struct qstr *name)
 
 	lockdep_assert_once(!current_holds_freeze_protection());
 	lockdep_assert_not_held(&inode->i_rwsem);
+	if (WARN_ON_ONCE(name && name->len > NAME_MAX))
+		return -ENAMETOOLONG;
 
 	return fsnotify(FS_LOOKUP_PERM, dir, FSNOTIFY_EVENT_PATH, NULL, name,
 			inode, 0);

@@ -1235,6 +1235,31 @@ TEST_F_TIMEOUT(lookup, group_closed_not_final, TIMEOUT_S)
 	EXPECT_EQ(1, log.created);
 }
 
+/*
+ * A name longer than NAME_MAX raises nothing: no filesystem can hold it,
+ * and its record would not fit a reader's buffer.
+ */
+TEST_F_TIMEOUT(lookup, name_too_long, TIMEOUT_S)
+{
+	static char path[NAME_MAX + 64];
+	struct op op = { OP_STAT, path };
+	struct op make = { OP_MKDIR, path };
+	struct lk *lk = &self->lk;
+	struct hsm_log log;
+
+	strcpy(path, "base/");
+	memset(path + 5, 'd', NAME_MAX + 1);
+	path[5 + NAME_MAX + 1] = 0;
+	EXPECT_EQ(ENAMETOOLONG, do_op(_metadata, lk, &op, OP_WATCHDOG_MS));
+	EXPECT_EQ(ENAMETOOLONG, do_op(_metadata, lk, &make, OP_WATCHDOG_MS));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	hsm_snapshot(&lk->h, &log);
+	EXPECT_EQ(0, log.errors) {
+		TH_LOG("HSM: %s", log.error);
+	}
+	EXPECT_EQ(0, log.nr);
+}
+
 /* The lookup fails with the HSM's errno; a denial is not cached. */
 static void deny_case(struct __test_metadata *_metadata, struct lk *lk,
 		      __u32 response, int want)
