@@ -2273,12 +2273,13 @@ static const char *handle_dots(struct nameidata *nd, enum last_type type)
  * the lookup after an allow finds what it created.
  *
  * A positive dentry answers the lookup, and so does a negative one that a
- * lookup which raised the event created (DCACHE_LOOKUP_ANSWERED): the
- * listener said there is no such name.  A negative dentry left by a lookup
- * that raised nothing is not an answer and a walk that finds it raises the
- * event: lookup_one*() callers (overlayfs, nfsd) look names up under the
- * directory's i_rwsem, where waiting for userspace would deadlock against a
- * listener that creates the name, so they raise no event.
+ * lookup created after a listener answered its event with an allow
+ * (DCACHE_LOOKUP_ANSWERED): the listener said there is no such name.  A
+ * negative dentry left by a lookup that had no answer is not final and a
+ * walk that finds it raises the event: lookup_one*() callers (overlayfs,
+ * nfsd) look names up under the directory's i_rwsem, where waiting for
+ * userspace would deadlock against a listener that creates the name, so
+ * they raise no event.
  *
  * Walks that start at a directory fd that fanotify opened for a listener
  * (FMODE_NONOTIFY alone, never O_PATH) raise nothing: those are the
@@ -2299,14 +2300,14 @@ static inline bool lookup_answered(struct dentry *dentry)
 }
 
 /*
- * After an allowed event, a negative @dentry is the listener's answer.  Not
- * when no listener is left (a group that goes away allows what it holds):
- * the one that replaces it must be asked.
+ * A listener answered the event and allowed it: a negative @dentry is its
+ * word that there is no such name.  Not after an allow without an answer
+ * (a group that goes away allows what it holds): the listener that
+ * replaces it must be asked.
  */
-static void lookup_set_answered(struct nameidata *nd, struct dentry *dentry)
+static void lookup_set_answered(struct dentry *dentry)
 {
-	if (!d_is_negative(dentry) ||
-	    !fsnotify_lookup_watched(nd->path.mnt, nd->inode))
+	if (!d_is_negative(dentry))
 		return;
 	spin_lock(&dentry->d_lock);
 	dentry->d_flags |= DCACHE_LOOKUP_ANSWERED;
@@ -2335,18 +2336,17 @@ static noinline struct dentry *lookup_fast_negative(struct nameidata *nd,
 /* The dcache has no answer for nd->last: ask the listener, then look. */
 static noinline struct dentry *lookup_slow_notify(struct nameidata *nd)
 {
-	bool notify = lookup_event_wanted(nd);
 	struct dentry *dentry;
+	int answered = 0;
 
-	if (notify) {
-		int error = fsnotify_lookup_perm(&nd->path, &nd->last);
-
-		if (error)
-			return ERR_PTR(error);
+	if (lookup_event_wanted(nd)) {
+		answered = fsnotify_lookup_perm(&nd->path, &nd->last);
+		if (answered < 0)
+			return ERR_PTR(answered);
 	}
 	dentry = lookup_slow(&nd->last, nd->path.dentry, nd->flags);
-	if (notify && !IS_ERR(dentry))
-		lookup_set_answered(nd, dentry);
+	if (answered > 0 && !IS_ERR(dentry))
+		lookup_set_answered(dentry);
 	return dentry;
 }
 
@@ -2354,7 +2354,8 @@ static noinline struct dentry *lookup_slow_notify(struct nameidata *nd)
  * Raise FS_LOOKUP_PERM for the last component of a walk whose caller looks
  * it up later, under the directory's i_rwsem and with write access taken:
  * open(), and the callers of filename_parentat() that create, link, rename
- * or remove a name.  Nothing is raised for a name the dcache answers.
+ * or remove a name.  Nothing is raised for a name the dcache answers (0).
+ * Returns what fsnotify_lookup_perm() returns.
  */
 static int lookup_notify_last(const struct path *dir, const struct qstr *last)
 {
@@ -2802,6 +2803,8 @@ static const char *path_init(struct nameidata *nd, unsigned flags)
 
 	nd->flags = flags;
 	nd->state |= ND_JUMPED;
+	/* Set below for this walk's dirfd, which a retry looks up again */
+	nd->state &= ~ND_NO_LOOKUP_EVENT;
 
 	nd->m_seq = __read_seqcount_begin(&mount_lock.seqcount);
 	nd->r_seq = __read_seqcount_begin(&rename_lock.seqcount);
@@ -3013,7 +3016,13 @@ static int __filename_parentat(int dfd, struct filename *name,
 	    unlikely(fsnotify_lookup_watched(parent->mnt,
 					     d_inode(parent->dentry)))) {
 		retval = lookup_notify_last(parent, last);
-		if (retval) {
+		if (retval > 0) {
+			/*
+			 * The caller's own lookup may leave a negative dentry:
+			 * not an answer, the next walk asks again.
+			 */
+			retval = 0;
+		} else if (retval < 0) {
 			/* Callers may put *parent on error themselves */
 			path_put(parent);
 			*parent = (struct path) {};
@@ -4884,7 +4893,7 @@ static const char *open_last_lookups(struct nameidata *nd,
 	int open_flag = op->open_flag;
 	struct dentry *dentry;
 	const char *res;
-	bool notify;
+	int answered = 0;
 
 	nd->flags |= op->intent;
 
@@ -4915,19 +4924,17 @@ static const char *open_last_lookups(struct nameidata *nd,
 	}
 
 	/* Before lookup_open() takes write access and the i_rwsem */
-	notify = lookup_event_wanted(nd);
-	if (unlikely(notify)) {
-		int error = lookup_notify_last(&nd->path, &nd->last);
-
-		if (error)
-			return ERR_PTR(error);
+	if (unlikely(lookup_event_wanted(nd))) {
+		answered = lookup_notify_last(&nd->path, &nd->last);
+		if (answered < 0)
+			return ERR_PTR(answered);
 	}
 
 	dentry = lookup_open(nd, file, op);
 	if (IS_ERR(dentry))
 		return ERR_CAST(dentry);
-	if (unlikely(notify))
-		lookup_set_answered(nd, dentry);
+	if (unlikely(answered > 0))
+		lookup_set_answered(dentry);
 
 	if (file->f_mode & (FMODE_OPENED | FMODE_CREATED)) {
 		dput(nd->path.dentry);

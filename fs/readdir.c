@@ -83,8 +83,20 @@ EXPORT_SYMBOL(wrap_directory_iterator);
 	unsafe_copy_to_user(dst, src, len, label);		\
 } while (0)
 
-
-int iterate_dir(struct file *file, struct dir_context *ctx)
+/*
+ * @lookup_event: the caller is the getdents() family.  A listing from the
+ * start (f_pos 0) then lets an FS_LOOKUP_PERM listener populate the whole
+ * directory first: the event without a name, raised after the permission
+ * checks and before the i_rwsem, which the listener needs to create the
+ * entries.  In-kernel callers raise nothing, as lookup_one*() callers do
+ * not: some list with write access to the mount taken (overlayfs cleaning
+ * its work and index directories, nfsd purging its recovery directory) or
+ * under a directory's i_rwsem (overlayfs checking that a directory is
+ * empty), where the listener could not write to the filesystem or create
+ * in the directory.
+ */
+static int __iterate_dir(struct file *file, struct dir_context *ctx,
+			 bool lookup_event)
 {
 	struct inode *inode = file_inode(file);
 	/* never an entry, never removed: nothing for the lock to keep still */
@@ -102,17 +114,12 @@ int iterate_dir(struct file *file, struct dir_context *ctx)
 	if (res)
 		goto out;
 
-	/*
-	 * A listing from the start lets an FS_LOOKUP_PERM listener populate
-	 * the whole directory first: the event without a name.  Before the
-	 * i_rwsem, which the listener needs to create the entries; readdir
-	 * holds no freeze protection.  Not for a directory fanotify opened for
-	 * the listener itself.
-	 */
-	if (file->f_pos == 0 && !FMODE_FSNOTIFY_NONE(file->f_mode) &&
+	/* Not for a directory fanotify opened for the listener itself */
+	if (lookup_event && file->f_pos == 0 &&
+	    !FMODE_FSNOTIFY_NONE(file->f_mode) && !IS_DEADDIR(inode) &&
 	    unlikely(fsnotify_lookup_watched(file->f_path.mnt, inode))) {
 		res = fsnotify_lookup_perm(&file->f_path, NULL);
-		if (res)
+		if (res < 0)
 			goto out;
 	}
 
@@ -135,7 +142,18 @@ int iterate_dir(struct file *file, struct dir_context *ctx)
 out:
 	return res;
 }
+
+int iterate_dir(struct file *file, struct dir_context *ctx)
+{
+	return __iterate_dir(file, ctx, false);
+}
 EXPORT_SYMBOL(iterate_dir);
+
+/* For getdents(), getdents64(), readdir() and their compat versions */
+static int iterate_dir_user(struct file *file, struct dir_context *ctx)
+{
+	return __iterate_dir(file, ctx, true);
+}
 
 /*
  * POSIX says that a dirent name cannot contain NULL or a '/'.
@@ -245,7 +263,7 @@ SYSCALL_DEFINE3(old_readdir, unsigned int, fd,
 	if (fd_empty(f))
 		return -EBADF;
 
-	error = iterate_dir(fd_file(f), &buf.ctx);
+	error = iterate_dir_user(fd_file(f), &buf.ctx);
 	if (buf.result)
 		error = buf.result;
 
@@ -335,7 +353,7 @@ SYSCALL_DEFINE3(getdents, unsigned int, fd,
 	if (fd_empty(f))
 		return -EBADF;
 
-	error = iterate_dir(fd_file(f), &buf.ctx);
+	error = iterate_dir_user(fd_file(f), &buf.ctx);
 	if (error >= 0)
 		error = buf.error;
 	if (buf.prev_reclen) {
@@ -415,7 +433,7 @@ SYSCALL_DEFINE3(getdents64, unsigned int, fd,
 	if (fd_empty(f))
 		return -EBADF;
 
-	error = iterate_dir(fd_file(f), &buf.ctx);
+	error = iterate_dir_user(fd_file(f), &buf.ctx);
 	if (error >= 0)
 		error = buf.error;
 	if (buf.prev_reclen) {
@@ -492,7 +510,7 @@ COMPAT_SYSCALL_DEFINE3(old_readdir, unsigned int, fd,
 	if (fd_empty(f))
 		return -EBADF;
 
-	error = iterate_dir(fd_file(f), &buf.ctx);
+	error = iterate_dir_user(fd_file(f), &buf.ctx);
 	if (buf.result)
 		error = buf.result;
 
@@ -575,7 +593,7 @@ COMPAT_SYSCALL_DEFINE3(getdents, unsigned int, fd,
 	if (fd_empty(f))
 		return -EBADF;
 
-	error = iterate_dir(fd_file(f), &buf.ctx);
+	error = iterate_dir_user(fd_file(f), &buf.ctx);
 	if (error >= 0)
 		error = buf.error;
 	if (buf.prev_reclen) {

@@ -502,6 +502,10 @@ static void fsnotify_iter_next(struct fsnotify_iter_info *iter_info)
  *		If @dir and @inode are both non-NULL, event may be
  *		reported to both.
  * @cookie:	inotify rename cookie
+ *
+ * Returns 0, or for a permission event the first error a group returned.
+ * For FS_LOOKUP_PERM, 1 when a listener answered and allowed it (0 when it
+ * was allowed without an answer: see fsnotify_lookup_perm()).
  */
 int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 	     const struct qstr *file_name, struct inode *inode, u32 cookie)
@@ -515,6 +519,7 @@ int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 	struct inode *inode2 = NULL;
 	struct dentry *moved;
 	int inode2_type;
+	int answered = 0;
 	int ret = 0;
 	__u32 test_mask, marks_mask = 0;
 
@@ -608,12 +613,15 @@ int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 		ret = send_to_group(mask, data, data_type, dir, file_name,
 				    cookie, &iter_info);
 
-		if (ret && (mask & ALL_FSNOTIFY_PERM_EVENTS))
+		/* A listener answered FS_LOOKUP_PERM: the others are asked too */
+		if (ret > 0)
+			answered = 1;
+		else if (ret && (mask & ALL_FSNOTIFY_PERM_EVENTS))
 			goto out;
 
 		fsnotify_iter_next(&iter_info);
 	}
-	ret = 0;
+	ret = answered;
 out:
 	srcu_read_unlock(&fsnotify_mark_srcu, iter_info.srcu_idx);
 

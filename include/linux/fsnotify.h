@@ -165,7 +165,10 @@ static inline bool fsnotify_lookup_watched(struct vfsmount *mnt,
  * @name:	the name looked up, or NULL before @dir is listed from the start
  *
  * Called with no lock held, when fsnotify_lookup_watched() said yes.
- * Returns 0 to go on with the lookup or listing, or the listener's error.
+ * Returns the listener's error, or goes on with the lookup or listing:
+ * 1 when a listener answered, 0 when the event was allowed with no answer
+ * (no group took it, or the group went away: fanotify allows the events a
+ * closing group holds).  Only an answer makes a negative dentry final.
  */
 static inline int fsnotify_lookup_perm(const struct path *dir,
 				       const struct qstr *name)

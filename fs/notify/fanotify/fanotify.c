@@ -217,7 +217,8 @@ static int fanotify_merge(struct fsnotify_group *group,
  * freeing the permission event (or offloads that in case the wait is canceled
  * by a signal). The function returns 0 in case access got allowed by userspace,
  * -EPERM in case userspace disallowed the access, and -ERESTARTSYS in case
- * the wait got interrupted by a signal.
+ * the wait got interrupted by a signal.  An FS_LOOKUP_PERM event that
+ * userspace allowed returns 1 (see fsnotify_lookup_perm()).
  */
 static int fanotify_get_response(struct fsnotify_group *group,
 				 struct fanotify_perm_event *event,
@@ -260,6 +261,17 @@ static int fanotify_get_response(struct fsnotify_group *group,
 	switch (event->response & FANOTIFY_RESPONSE_ACCESS) {
 	case FAN_ALLOW:
 		ret = 0;
+		/*
+		 * A lookup allowed by the listener, not by its group going
+		 * away (fanotify_release() allows what the group holds after
+		 * it stopped queueing): the lookup may keep a negative dentry
+		 * as the answer.
+		 */
+		if (event->fae.mask & FAN_LOOKUP_PERM) {
+			spin_lock(&group->notification_lock);
+			ret = !group->shutdown;
+			spin_unlock(&group->notification_lock);
+		}
 		break;
 	case FAN_DENY:
 		/* Check custom errno from pre-content events */

@@ -1563,6 +1563,64 @@ TEST_F_TIMEOUT(lookup, overlay_negative_not_final, TIMEOUT_S)
 }
 
 /*
+ * Only getdents() and readdir() raise the listing event, not the callers of
+ * iterate_dir() in the kernel.  overlayfs lists a work directory that is
+ * not empty at mount, to clean it, with write access to the upper
+ * filesystem taken: an event there would wait for an HSM that cannot write
+ * to that filesystem while a freeze of it waits (and lockdep's freeze
+ * assertion would fire).  Upper and work directories here are on the HSM's
+ * filesystem.
+ */
+TEST_F_TIMEOUT(lookup, overlay_workdir_no_listing, TIMEOUT_S)
+{
+	struct lk *lk = &self->lk;
+	char tmpfs[96], ovl[96], opts[512];
+	struct hsm_log log;
+	int listings;
+
+	snprintf(tmpfs, sizeof(tmpfs), "%s/tmpfs", lk->dir);
+	snprintf(ovl, sizeof(ovl), "%s/ovl", lk->dir);
+	ASSERT_EQ(0, mkdir(tmpfs, 0755));
+	ASSERT_EQ(0, mkdir(ovl, 0755));
+	ASSERT_EQ(0, mount("tmpfs", tmpfs, "tmpfs", 0, NULL));
+	/* Names the remote does not have: the HSM allows, creates nothing */
+	ASSERT_EQ(0, mkdirat(lk->mnt_fd, "oup", 0755));
+	ASSERT_EQ(0, mkdirat(lk->mnt_fd, "owork", 0755));
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/oup,workdir=%s/owork",
+		 tmpfs, lk->mnt, lk->mnt);
+	if (mount("overlay", ovl, "overlay", 0, opts)) {
+		if (errno == ENODEV)
+			SKIP(goto out, "overlayfs not supported (CONFIG_OVERLAY_FS)");
+		ASSERT_EQ(0, errno) {
+			TH_LOG("mount overlay on %s: %s", ovl, strerror(errno));
+		}
+	}
+	ASSERT_EQ(0, umount(ovl));
+	/* Something left in work/work: the next mount lists it to clean it */
+	ASSERT_EQ(0, mkdirat(lk->mnt_fd, "owork/work/stale", 0755));
+
+	hsm_snapshot(&lk->h, &log);
+	listings = log.listings;
+	ASSERT_EQ(0, mount("overlay", ovl, "overlay", 0, opts)) {
+		TH_LOG("mount overlay again: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, umount(ovl));
+	usleep(FAN_TEST_QUIET_MS * 1000);
+	hsm_snapshot(&lk->h, &log);
+	EXPECT_EQ(0, log.errors) {
+		TH_LOG("HSM: %s", log.error);
+	}
+	EXPECT_EQ(listings, log.listings) {
+		TH_LOG("overlayfs's cleanup of its work directory raised a listing");
+	}
+	/* It did list it: the stale entry is gone */
+	EXPECT_EQ(-1, faccessat(lk->mnt_fd, "owork/work/stale", F_OK, 0));
+	EXPECT_EQ(ENOENT, errno);
+out:
+	EXPECT_EQ(0, umount(tmpfs));
+}
+
+/*
  * Without CAP_SYS_ADMIN: no pre-content group, and no filesystem mark
  * through the fd of a privileged one.
  */
