@@ -15,17 +15,31 @@
  *   d_fill_events_per_s  HSM round trips per second: a pread of 4 KiB of a
  *                        stub, the HSM filling that page through event->fd
  *   d_fill_us            the same as microseconds per round trip
+ *   e_find_entries       entries of a populated tree on its own ext4
+ *                        (FIND_DIRS directories of FIND_FILES files)
+ *   e_find_no_hsm_ns     ns per entry of a find-like walk of it (getdents64
+ *                        and fstatat() of every entry), all in the dcache,
+ *                        no group watching that filesystem
+ *   e_find_hsm_ns        the same with an HSM watching it for
+ *                        FAN_LOOKUP_PERM: it marked each directory ignored
+ *                        (populated) on its listing in a first walk, as
+ *                        the sample HSM does
+ *   e_find_hsm_events    events in the measured walks (0 expected)
  *
  * On a kernel without pre-content events b and d use FAN_ACCESS_PERM, and c
- * is reported as "n/a".  Boot with "-icount shift=0,sleep=off" on one vCPU:
+ * is reported as "n/a"; without FAN_LOOKUP_PERM the e_find_hsm_ figures are
+ * "n/a".  Boot with "-icount shift=0,sleep=off" on one vCPU:
  * the guest clock then counts instructions, so the figures repeat across
  * boots and ratios between kernels are meaningful.  It is a benchmark, not
  * a test: it asserts nothing about the figures.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fanotify_test.h"
 
@@ -35,14 +49,21 @@
 #ifndef FAN_EVENT_INFO_TYPE_RANGE
 #define FAN_EVENT_INFO_TYPE_RANGE	6
 #endif
+#ifndef FAN_LOOKUP_PERM
+#define FAN_LOOKUP_PERM		0x00400000
+#endif
 
 #define PG		4096
 #define NR_READS	20000
 #define NR_ROUNDS	3
 #define STUB_PAGES	2048
+#define FIND_DIRS	100
+#define FIND_FILES	1000
 
 static char dir[64], mnt_a[96], mnt_b[96], img_a[96], img_b[96];
-static int fan_fd = -1;
+static char mnt_c[96], img_c[96];
+static int fan_fd = -1, lookup_fd = -1;
+static pid_t lookup_pid;
 static __u64 watch_mask = FAN_PRE_ACCESS;
 /* Shared with the listener process */
 static long *listener_events;
@@ -163,12 +184,165 @@ static void cleanup(void)
 		kill(listener_pid, SIGKILL);
 		waitpid(listener_pid, NULL, 0);
 	}
+	if (lookup_pid > 0) {
+		kill(lookup_pid, SIGKILL);
+		waitpid(lookup_pid, NULL, 0);
+	}
 	if (fan_fd >= 0)
 		close(fan_fd);
-	snprintf(cmd, sizeof(cmd), "umount %s %s 2>/dev/null; rm -rf %s",
-		 mnt_a, mnt_b, dir);
+	if (lookup_fd >= 0)
+		close(lookup_fd);
+	snprintf(cmd, sizeof(cmd), "umount %s %s %s 2>/dev/null; rm -rf %s",
+		 mnt_a, mnt_b, mnt_c, dir);
 	if (dir[0] && system(cmd))
 		fprintf(stderr, "# could not remove %s\n", dir);
+}
+
+/*
+ * The HSM of (e): the tree is populated, so it allows every lookup and,
+ * on a listing, marks the directory ignored (populated) first.
+ */
+static void lookup_listener(void)
+{
+	__u64 words[FAN_TEST_BUF_LEN / 8];
+	char *buf = (char *)words;
+
+	for (;;) {
+		struct fanotify_event_metadata *ev;
+		ssize_t len;
+
+		if (fan_wait_readable(lookup_fd, 100) != 1)
+			continue;
+		len = read(lookup_fd, buf, sizeof(words));
+		for (ev = (void *)buf; len > 0 && FAN_EVENT_OK(ev, len);
+		     ev = FAN_EVENT_NEXT(ev, len)) {
+			/* A listing has no name record */
+			if (ev->event_len == ev->metadata_len &&
+			    fanotify_mark(lookup_fd, FAN_MARK_ADD |
+					  FAN_MARK_IGNORE_SURV |
+					  FAN_MARK_EVICTABLE, FAN_LOOKUP_PERM,
+					  ev->fd, NULL))
+				fprintf(stderr, "# ignore mark: %m\n");
+			__atomic_add_fetch(listener_events, 1, __ATOMIC_RELAXED);
+			fan_respond(lookup_fd, ev->fd, FAN_ALLOW);
+			close(ev->fd);
+		}
+	}
+}
+
+/* A 100k-entry tree needs more inodes than mkfs gives a small image */
+static int make_tree(void)
+{
+	char cmd[512], name[32];
+	int root, d, f, i;
+
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 512M %s && mkfs.ext4 -q -F -N %d %s && mount -o loop %s %s",
+		 img_c, FIND_DIRS * (FIND_FILES + 1) + 1024, img_c, img_c, mnt_c);
+	if (mkdir(mnt_c, 0755) || system(cmd))
+		return -1;
+	unlink(img_c);
+	root = open(mnt_c, O_RDONLY | O_DIRECTORY);
+	if (root < 0)
+		return -1;
+	for (i = 0; i < FIND_DIRS; i++) {
+		snprintf(name, sizeof(name), "d%03d", i);
+		if (mkdirat(root, name, 0755))
+			return -1;
+		d = openat(root, name, O_RDONLY | O_DIRECTORY);
+		if (d < 0)
+			return -1;
+		for (f = 0; f < FIND_FILES; f++) {
+			snprintf(name, sizeof(name), "f%04d", f);
+			if (mknodat(d, name, S_IFREG | 0644, 0))
+				return -1;
+		}
+		close(d);
+	}
+	close(root);
+	return 0;
+}
+
+/* What find(1) does to each directory: list it, stat each entry. */
+static long walk_dir(int dirfd, int depth)
+{
+	__u64 words[4096 / 8];
+	char *buf = (char *)words;
+	long n = 0, len, sub;
+	struct stat st;
+
+	while ((len = syscall(SYS_getdents64, dirfd, buf, sizeof(words))) > 0) {
+		long off = 0;
+
+		while (off < len) {
+			struct linux_dirent64 {
+				__u64 ino;
+				__s64 off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+
+			off += de->reclen;
+			if (!strcmp(de->name, ".") || !strcmp(de->name, ".."))
+				continue;
+			if (fstatat(dirfd, de->name, &st, AT_SYMLINK_NOFOLLOW))
+				return -1;
+			n++;
+			if (S_ISDIR(st.st_mode) && depth < 1 &&
+			    strcmp(de->name, "lost+found")) {
+				int d = openat(dirfd, de->name,
+					       O_RDONLY | O_DIRECTORY);
+
+				if (d < 0)
+					return -1;
+				sub = walk_dir(d, depth + 1);
+				close(d);
+				if (sub < 0)
+					return -1;
+				n += sub;
+			}
+		}
+	}
+	return len < 0 ? -1 : n;
+}
+
+static long walk_tree(void)
+{
+	int root = open(mnt_c, O_RDONLY | O_DIRECTORY);
+	long n;
+
+	if (root < 0)
+		return -1;
+	n = walk_dir(root, 0);
+	close(root);
+	return n;
+}
+
+/* Median over NR_ROUNDS of the ns per entry of walk_tree(), after one walk */
+static double find_cost(long *entries)
+{
+	double r[NR_ROUNDS], t;
+	int i, k;
+
+	*entries = walk_tree();
+	if (*entries <= 0)
+		return -1;
+	for (k = 0; k < NR_ROUNDS; k++) {
+		double t0 = now_ns();
+
+		if (walk_tree() != *entries)
+			return -1;
+		r[k] = (now_ns() - t0) / *entries;
+	}
+	for (i = 0; i < NR_ROUNDS; i++)
+		for (k = i + 1; k < NR_ROUNDS; k++)
+			if (r[k] < r[i]) {
+				t = r[i];
+				r[i] = r[k];
+				r[k] = t;
+			}
+	return r[NR_ROUNDS / 2];
 }
 
 int main(void)
@@ -280,6 +454,58 @@ int main(void)
 	}
 	printf("d_fill_events_per_s %.0f\n", STUB_PAGES / ((t1 - t0) / 1e9));
 	printf("d_fill_us %.2f\n", (t1 - t0) / STUB_PAGES / 1e3);
+
+	/* (e) find over a populated tree, without and with a lookup HSM */
+	snprintf(mnt_c, sizeof(mnt_c), "%s/c", dir);
+	snprintf(img_c, sizeof(img_c), "%s/c.img", dir);
+	if (make_tree()) {
+		fprintf(stderr, "bench: cannot make the tree: %m\n");
+		return 1;
+	}
+	{
+		long entries, entries2;
+		double e, e2;
+
+		e = find_cost(&entries);
+		if (e < 0 || entries != FIND_DIRS * (FIND_FILES + 1) + 1) {
+			fprintf(stderr, "bench: find walked %ld entries\n",
+				entries);
+			return 1;
+		}
+		printf("e_find_entries %ld\n", entries);
+		printf("e_find_no_hsm_ns %.1f\n", e);
+
+		lookup_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+					  O_RDONLY | O_LARGEFILE);
+		if (lookup_fd < 0 ||
+		    fanotify_mark(lookup_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				  FAN_LOOKUP_PERM, AT_FDCWD, mnt_c)) {
+			printf("e_find_hsm_ns n/a\n");
+			printf("e_find_hsm_events n/a\n");
+			return 0;
+		}
+		lookup_pid = fork();
+		if (lookup_pid < 0)
+			return 1;
+		if (lookup_pid == 0) {
+			lookup_listener();
+			_exit(0);
+		}
+		/* find_cost()'s first walk raises the listings */
+		*listener_events = 0;
+		entries2 = walk_tree();
+		if (entries2 != entries || *listener_events < FIND_DIRS) {
+			fprintf(stderr, "bench: %ld entries, %ld events\n",
+				entries2, *listener_events);
+			return 1;
+		}
+		*listener_events = 0;
+		e2 = find_cost(&entries2);
+		if (e2 < 0 || entries2 != entries)
+			return 1;
+		printf("e_find_hsm_ns %.1f\n", e2);
+		printf("e_find_hsm_events %ld\n", *listener_events);
+	}
 
 	return 0;
 }
