@@ -2307,10 +2307,10 @@ static inline bool lookup_answered(struct dentry *dentry)
  */
 static void lookup_set_answered(struct dentry *dentry)
 {
-	if (!d_is_negative(dentry))
-		return;
+	/* d_lock orders this against d_instantiate(), which clears the flag */
 	spin_lock(&dentry->d_lock);
-	dentry->d_flags |= DCACHE_LOOKUP_ANSWERED;
+	if (d_is_negative(dentry))
+		dentry->d_flags |= DCACHE_LOOKUP_ANSWERED;
 	spin_unlock(&dentry->d_lock);
 }
 

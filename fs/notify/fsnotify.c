@@ -378,8 +378,14 @@ static int send_to_group(__u32 mask, const void *data, int data_type,
 		 __func__, group, mask, marks_mask, marks_ignore_mask,
 		 data, data_type, dir, cookie);
 
-	if (!(test_mask & marks_mask & ~marks_ignore_mask))
-		return 0;
+	if (!(test_mask & marks_mask & ~marks_ignore_mask)) {
+		/*
+		 * An ignore mark for FS_LOOKUP_PERM is the listener's word that
+		 * the directory is complete: an answer, see fsnotify().
+		 */
+		return !!(test_mask & marks_mask & marks_ignore_mask &
+			  FS_LOOKUP_PERM);
+	}
 
 	if (group->ops->handle_event) {
 		return group->ops->handle_event(group, mask, data, data_type, dir,
@@ -504,8 +510,9 @@ static void fsnotify_iter_next(struct fsnotify_iter_info *iter_info)
  * @cookie:	inotify rename cookie
  *
  * Returns 0, or for a permission event the first error a group returned.
- * For FS_LOOKUP_PERM, 1 when a listener answered and allowed it (0 when it
- * was allowed without an answer: see fsnotify_lookup_perm()).
+ * For FS_LOOKUP_PERM, 1 when a listener answered and allowed it, or ignores
+ * it in this directory (0 when it was allowed without an answer: see
+ * fsnotify_lookup_perm()).
  */
 int fsnotify(__u32 mask, const void *data, int data_type, struct inode *dir,
 	     const struct qstr *file_name, struct inode *inode, u32 cookie)

@@ -1236,6 +1236,44 @@ TEST_F_TIMEOUT(lookup, group_closed_not_final, TIMEOUT_S)
 }
 
 /*
+ * The HSM's answer is about a negative dentry.  A name created and then
+ * removed here leaves a negative dentry that is no answer: the next lookup
+ * asks again (as it must after an HSM evicts a stub by unlinking it).
+ */
+TEST_F_TIMEOUT(lookup, unlink_not_final, TIMEOUT_S)
+{
+	const struct op op = { OP_STAT, "base/gone" };
+	struct lk *lk = &self->lk;
+	struct hsm_log log;
+
+	/* Not on the remote: ENOENT, and the answer is kept */
+	EXPECT_EQ(ENOENT, do_op(_metadata, lk, &op, OP_WATCHDOG_MS));
+	EXPECT_EQ(ENOENT, do_op(_metadata, lk, &op, OP_WATCHDOG_MS));
+	hsm_snapshot(&lk->h, &log);
+	ASSERT_EQ(1, log.nr) {
+		log_events(_metadata, &log);
+	}
+	/* Created and removed locally: neither call asks */
+	ASSERT_EQ(0, mknodat(lk->mnt_fd, "base/gone", S_IFREG | 0644, 0));
+	ASSERT_EQ(0, unlinkat(lk->mnt_fd, "base/gone", 0));
+	hsm_snapshot(&lk->h, &log);
+	ASSERT_EQ(1, log.nr) {
+		log_events(_metadata, &log);
+	}
+
+	EXPECT_EQ(ENOENT, do_op(_metadata, lk, &op, OP_WATCHDOG_MS));
+	hsm_snapshot(&lk->h, &log);
+	EXPECT_EQ(0, log.errors) {
+		TH_LOG("HSM: %s", log.error);
+	}
+	ASSERT_EQ(2, log.nr) {
+		TH_LOG("the negative dentry of an unlink was taken as an answer");
+		log_events(_metadata, &log);
+	}
+	EXPECT_STREQ("gone", log.ev[1].name);
+}
+
+/*
  * A name longer than NAME_MAX raises nothing: no filesystem can hold it,
  * and its record would not fit a reader's buffer.
  */
