@@ -1966,7 +1966,8 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 			return -EINVAL;
 		break;
 	case FAN_MARK_FLUSH:
-		if (flags & ~(FANOTIFY_MARK_TYPE_BITS | FAN_MARK_FLUSH))
+		if (flags & ~(FANOTIFY_MARK_TYPE_BITS | FAN_MARK_FLUSH |
+			      FAN_MARK_SYNC))
 			return -EINVAL;
 		break;
 	default:
@@ -2032,6 +2033,16 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 		return -EPERM;
 
 	/*
+	 * FAN_MARK_SYNC makes the caller wait for a grace period of the SRCU
+	 * that every fsnotify event in the system reads.  It is for handing
+	 * events over between the groups of a privileged listener; grace
+	 * periods requested back to back by anyone are load for everyone.
+	 */
+	if (flags & FAN_MARK_SYNC &&
+	    !ns_capable(group->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	/*
 	 * Permission events are not allowed for FAN_CLASS_NOTIF.
 	 * Pre-content and lookup permission events are not allowed for
 	 * FAN_CLASS_CONTENT.
@@ -2081,6 +2092,8 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 
 	if (mark_cmd == FAN_MARK_FLUSH) {
 		fsnotify_clear_marks_by_group(group, obj_type);
+		if (flags & FAN_MARK_SYNC)
+			fsnotify_sync_marks();
 		return 0;
 	}
 
@@ -2193,6 +2206,15 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 		ret = -EINVAL;
 	}
 
+	/*
+	 * With FAN_MARK_SYNC, return when no event still walks the marks as
+	 * they were before this call: after an add, every event that can
+	 * still miss the new mask has been delivered as before; after a
+	 * remove, everything delivered through the removed mask is queued.
+	 */
+	if (!ret && flags & FAN_MARK_SYNC)
+		fsnotify_sync_marks();
+
 path_put_and_out:
 	path_put(&path);
 	return ret;
@@ -2242,7 +2264,7 @@ static int __init fanotify_user_setup(void)
 
 	BUILD_BUG_ON(FANOTIFY_INIT_FLAGS & FANOTIFY_INTERNAL_GROUP_FLAGS);
 	BUILD_BUG_ON(HWEIGHT32(FANOTIFY_INIT_FLAGS) != 14);
-	BUILD_BUG_ON(HWEIGHT32(FANOTIFY_MARK_FLAGS) != 11);
+	BUILD_BUG_ON(HWEIGHT32(FANOTIFY_MARK_FLAGS) != 12);
 
 	fanotify_mark_cache = KMEM_CACHE(fanotify_mark,
 					 SLAB_PANIC|SLAB_ACCOUNT);
