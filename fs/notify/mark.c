@@ -554,7 +554,6 @@ static void fsnotify_put_mark_wake(struct fsnotify_mark *mark)
 }
 
 bool fsnotify_prepare_user_wait(struct fsnotify_iter_info *iter_info)
-	__releases(&fsnotify_mark_srcu)
 {
 	int type;
 
@@ -563,23 +562,13 @@ bool fsnotify_prepare_user_wait(struct fsnotify_iter_info *iter_info)
 
 		/* This can fail if mark is being removed */
 		while (mark && !fsnotify_get_mark_safe(mark)) {
-			if (mark->group == iter_info->current_group) {
-				__release(&fsnotify_mark_srcu);
+			if (mark->group == iter_info->current_group)
 				goto fail;
-			}
 			/* This is a mark in an unrelated group, skip */
 			mark = fsnotify_next_mark(mark);
 			iter_info->marks[type] = mark;
 		}
 	}
-
-	/*
-	 * Now that all marks are pinned by refcount in the inode / vfsmount / etc
-	 * lists, we can drop SRCU lock, and safely resume the list iteration
-	 * once userspace returns.
-	 */
-	srcu_read_unlock(&fsnotify_mark_srcu, iter_info->srcu_idx);
-
 	return true;
 
 fail:
@@ -588,12 +577,30 @@ fail:
 	return false;
 }
 
-void fsnotify_finish_user_wait(struct fsnotify_iter_info *iter_info)
+/*
+ * Now that all marks are pinned by refcount in the inode / vfsmount / etc
+ * lists, we can drop SRCU lock, and safely resume the list iteration once
+ * userspace returns.  The caller drops it only once the event is on the
+ * group's queue, so that FAN_MARK_SYNC, which waits for the SRCU readers,
+ * finds on the queue every event delivered through a mark it removed.
+ */
+void fsnotify_user_wait_begin(struct fsnotify_iter_info *iter_info)
+	__releases(&fsnotify_mark_srcu)
+{
+	srcu_read_unlock(&fsnotify_mark_srcu, iter_info->srcu_idx);
+}
+
+void fsnotify_user_wait_end(struct fsnotify_iter_info *iter_info)
 	__acquires(&fsnotify_mark_srcu)
+{
+	iter_info->srcu_idx = srcu_read_lock(&fsnotify_mark_srcu);
+}
+
+/* Unpin the marks fsnotify_prepare_user_wait() pinned, in the read side. */
+void fsnotify_finish_user_wait(struct fsnotify_iter_info *iter_info)
 {
 	int type;
 
-	iter_info->srcu_idx = srcu_read_lock(&fsnotify_mark_srcu);
 	fsnotify_foreach_iter_type(type)
 		fsnotify_put_mark_wake(iter_info->marks[type]);
 }
@@ -1204,9 +1211,10 @@ EXPORT_SYMBOL_GPL(fsnotify_wait_marks_destroyed);
  * the caller's last change to them.  An event that began its walk earlier
  * may have found a removed mark, or missed an added one, and is done with
  * it when this returns: what it delivered through a removed mark is on the
- * group's queue.  An event that waits for a permission response does so
- * outside the SRCU read side (fsnotify_prepare_user_wait()) and is not
- * waited for; it was delivered before it waited.
+ * group's queue.  A permission event leaves the SRCU read side once it is
+ * queued, to wait for the answer (fsnotify_user_wait_begin()), and is not
+ * waited for after that: when it resumes its walk, it sees the marks as
+ * they are by then.
  */
 void fsnotify_sync_marks(void)
 {

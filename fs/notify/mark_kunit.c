@@ -7,11 +7,12 @@
  * An event in its walk is stood in for by a kthread that holds the read
  * side of fsnotify_mark_srcu, as fsnotify() does, until told to let go.
  * Every wait is bounded, so a broken sync fails a test instead of hanging
- * the boot.
+ * the boot.  The threads' state is allocated with kzalloc() and freed only
+ * when both threads are known to be done: a test that gives up on a
+ * thread leaks it rather than free what the thread still writes.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
@@ -58,23 +59,23 @@ static int syncer_fn(void *arg)
 	return 0;
 }
 
-static void start(struct kunit *test, int (*fn)(void *), void *arg,
-		  const char *name)
-{
-	struct task_struct *t = kthread_run(fn, arg, "%s", name);
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-}
-
 /* With no event in its walk, the sync returns. */
 static void sync_idle(struct kunit *test)
 {
-	struct syncer *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct syncer *s = kzalloc(sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	init_completion(&s->done);
-	start(test, syncer_fn, s, "fsn_sync");
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&s->done, BOUND));
+	if (IS_ERR(kthread_run(syncer_fn, s, "fsn_sync"))) {
+		kfree(s);
+		KUNIT_FAIL(test, "kthread_run failed");
+		return;
+	}
+	if (!wait_for_completion_timeout(&s->done, BOUND)) {
+		KUNIT_FAIL(test, "the sync did not return with no event walking");
+		return;		/* leak s: the syncer may still write it */
+	}
+	kfree(s);
 }
 
 /*
@@ -83,28 +84,52 @@ static void sync_idle(struct kunit *test)
  */
 static void sync_waits_for_walk(struct kunit *test)
 {
-	struct walker *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
-	struct syncer *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct walker *w = kzalloc(sizeof(*w), GFP_KERNEL);
+	struct syncer *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	unsigned long early;
 
-	KUNIT_ASSERT_NOT_NULL(test, w);
-	KUNIT_ASSERT_NOT_NULL(test, s);
+	if (!w || !s) {
+		kfree(w);
+		kfree(s);
+		KUNIT_FAIL(test, "out of memory");
+		return;
+	}
 	init_completion(&w->in_walk);
 	init_completion(&w->release);
 	init_completion(&w->done);
 	init_completion(&s->done);
 	s->w = w;
 
-	start(test, walker_fn, w, "fsn_walker");
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&w->in_walk, BOUND));
-	start(test, syncer_fn, s, "fsn_sync");
+	if (IS_ERR(kthread_run(walker_fn, w, "fsn_walker"))) {
+		kfree(w);
+		kfree(s);
+		KUNIT_FAIL(test, "kthread_run failed");
+		return;
+	}
+	if (!wait_for_completion_timeout(&w->in_walk, BOUND)) {
+		KUNIT_FAIL(test, "the walker did not start");
+		return;		/* leak: the walker may still run */
+	}
+	if (IS_ERR(kthread_run(syncer_fn, s, "fsn_sync"))) {
+		complete(&w->release);
+		wait_for_completion_timeout(&w->done, BOUND);
+		KUNIT_FAIL(test, "kthread_run failed");
+		return;		/* leak s and w: keep it simple */
+	}
 
 	/* A grace period is milliseconds; the walker holds it for 500. */
-	KUNIT_EXPECT_EQ(test, 0UL,
-			wait_for_completion_timeout(&s->done, msecs_to_jiffies(500)));
+	early = wait_for_completion_timeout(&s->done, msecs_to_jiffies(500));
+	KUNIT_EXPECT_EQ_MSG(test, 0UL, early,
+			    "the sync returned while an event was in its walk");
 	complete(&w->release);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&w->done, BOUND));
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&s->done, BOUND));
+	if (!wait_for_completion_timeout(&w->done, BOUND) ||
+	    (!early && !wait_for_completion_timeout(&s->done, BOUND))) {
+		KUNIT_FAIL(test, "the walker or the sync did not finish");
+		return;		/* leak: a thread may still run */
+	}
 	KUNIT_EXPECT_TRUE(test, s->walker_released);
+	kfree(w);
+	kfree(s);
 }
 
 static struct kunit_case fsnotify_mark_cases[] = {

@@ -1004,8 +1004,9 @@ static int fanotify_handle_event(struct fsnotify_group *group, u32 mask,
 
 	if (fanotify_is_perm_event(mask)) {
 		/*
-		 * fsnotify_prepare_user_wait() fails if we race with mark
-		 * deletion.  Just let the operation pass in that case.
+		 * fsnotify_prepare_user_wait() pins the marks of the walk; it
+		 * fails if we race with mark deletion.  Just let the
+		 * operation pass in that case.
 		 */
 		if (!fsnotify_prepare_user_wait(iter_info))
 			return 0;
@@ -1038,8 +1039,14 @@ static int fanotify_handle_event(struct fsnotify_group *group, u32 mask,
 
 		ret = 0;
 	} else if (fanotify_is_perm_event(mask)) {
+		/*
+		 * Leave the mark SRCU only now that the event is queued: a
+		 * FAN_MARK_SYNC remove of the mark waits for us until then.
+		 */
+		fsnotify_user_wait_begin(iter_info);
 		ret = fanotify_get_response(group, FANOTIFY_PERM(event),
 					    iter_info);
+		fsnotify_user_wait_end(iter_info);
 	}
 finish:
 	if (fanotify_is_perm_event(mask))

@@ -2033,16 +2033,6 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 		return -EPERM;
 
 	/*
-	 * FAN_MARK_SYNC makes the caller wait for a grace period of the SRCU
-	 * that every fsnotify event in the system reads.  It is for handing
-	 * events over between the groups of a privileged listener; grace
-	 * periods requested back to back by anyone are load for everyone.
-	 */
-	if (flags & FAN_MARK_SYNC &&
-	    !ns_capable(group->user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
-
-	/*
 	 * Permission events are not allowed for FAN_CLASS_NOTIF.
 	 * Pre-content and lookup permission events are not allowed for
 	 * FAN_CLASS_CONTENT.
@@ -2089,6 +2079,17 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 	/* Pre-content events are not currently generated for directories. */
 	if (mask & FANOTIFY_PRE_CONTENT_EVENTS && mask & FAN_ONDIR)
 		return -EINVAL;
+
+	/*
+	 * FAN_MARK_SYNC is for handing events over between the groups of a
+	 * privileged listener (a replaced HSM daemon, a change journal); it
+	 * makes the caller wait for a grace period of the SRCU that every
+	 * fsnotify event reads.  Keep it to privileged callers until an
+	 * unprivileged use is shown.
+	 */
+	if (flags & FAN_MARK_SYNC &&
+	    !ns_capable(group->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
 
 	if (mark_cmd == FAN_MARK_FLUSH) {
 		fsnotify_clear_marks_by_group(group, obj_type);
@@ -2206,17 +2207,16 @@ static int do_fanotify_mark(int fanotify_fd, unsigned int flags, __u64 mask,
 		ret = -EINVAL;
 	}
 
+path_put_and_out:
+	path_put(&path);
 	/*
 	 * With FAN_MARK_SYNC, return when no event still walks the marks as
-	 * they were before this call: after an add, every event that can
-	 * still miss the new mask has been delivered as before; after a
-	 * remove, everything delivered through the removed mask is queued.
+	 * they were before this call: after an add, the events that started
+	 * before it and could miss the new mask are done; after a remove,
+	 * everything delivered through the removed mask is queued.
 	 */
 	if (!ret && flags & FAN_MARK_SYNC)
 		fsnotify_sync_marks();
-
-path_put_and_out:
-	path_put(&path);
 	return ret;
 }
 
