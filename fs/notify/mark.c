@@ -582,16 +582,18 @@ fail:
  * lists, we can drop SRCU lock, and safely resume the list iteration once
  * userspace returns.  The caller drops it only once the event is on the
  * group's queue, so that FAN_MARK_SYNC, which waits for the SRCU readers,
- * finds on the queue every event delivered through a mark it removed.
+ * finds on the queue every event delivered through a mark it removed (an
+ * event that finds the queue full is not queued: the group's overflow
+ * event stands for it, and the operation goes on as if allowed).
  */
 void fsnotify_user_wait_begin(struct fsnotify_iter_info *iter_info)
-	__releases(&fsnotify_mark_srcu)
+	__releases_shared(&fsnotify_mark_srcu)
 {
 	srcu_read_unlock(&fsnotify_mark_srcu, iter_info->srcu_idx);
 }
 
 void fsnotify_user_wait_end(struct fsnotify_iter_info *iter_info)
-	__acquires(&fsnotify_mark_srcu)
+	__acquires_shared(&fsnotify_mark_srcu)
 {
 	iter_info->srcu_idx = srcu_read_lock(&fsnotify_mark_srcu);
 }
@@ -1211,10 +1213,10 @@ EXPORT_SYMBOL_GPL(fsnotify_wait_marks_destroyed);
  * the caller's last change to them.  An event that began its walk earlier
  * may have found a removed mark, or missed an added one, and is done with
  * it when this returns: what it delivered through a removed mark is on the
- * group's queue.  A permission event leaves the SRCU read side once it is
- * queued, to wait for the answer (fsnotify_user_wait_begin()), and is not
- * waited for after that: when it resumes its walk, it sees the marks as
- * they are by then.
+ * group's queue, or stood for by its overflow event.  A permission event
+ * leaves the SRCU read side once it is queued, to wait for the answer
+ * (fsnotify_user_wait_begin()), and is not waited for after that: when it
+ * resumes its walk, it sees the marks as they are by then.
  */
 void fsnotify_sync_marks(void)
 {
