@@ -15,6 +15,8 @@
 #include <linux/statfs.h>
 #include <linux/stringhash.h>
 #include <linux/pidfs.h>
+#include <linux/srcu.h>
+#include <linux/task_work.h>
 
 #include "fanotify.h"
 
@@ -220,6 +222,202 @@ static int fanotify_merge(struct fsnotify_group *group,
  * the wait got interrupted by a signal.  An FS_LOOKUP_PERM event that
  * userspace allowed returns 1 (see fsnotify_lookup_perm()).
  */
+/*
+ * Write spans, and the barrier that waits for them.
+ *
+ * A modification that a listener allowed in answer to a pre-modify event
+ * is in flight from the answer until it is done.  FAN_IOC_WRITE_BARRIER
+ * waits for the modifications in flight when it is called, and for no
+ * other: a span is a read side of fanotify_write_srcu, and the barrier a
+ * grace period of it, so a new modification is never held up.
+ *
+ * The span begins in the listener's write() of the answer, before that
+ * write() returns, so that a barrier the listener calls next finds it even
+ * if the task that is to modify has not woken up yet.  That task takes the
+ * span over and holds it until it returns to user space (task work), which
+ * for every synchronous call is after the modification.  An aio or
+ * io_uring write, which completes in another context, holds a span of its
+ * own from kiocb_start_write() to kiocb_end_write().
+ *
+ * A span never waits for a listener: a task that is about to wait for the
+ * answer to another permission event drops its span first, and the answer
+ * begins a new one.  So the barrier never waits for a task that waits for
+ * its caller's answer.  It may wait for a modification that waits for a
+ * frozen filesystem to thaw, or for its I/O: the wait is killable.  A
+ * kernel thread, which does not return to user space, takes no span.
+ */
+#ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
+DEFINE_STATIC_SRCU(fanotify_write_srcu);
+
+#define FAN_WSPAN_HELD		0x1
+#define FAN_WSPAN_IDX1		0x2	/* the SRCU index of the span is 1 */
+#define FAN_WSPAN_QUEUED	0x4	/* the task work that ends it is queued */
+
+static void fanotify_write_span_put(unsigned int span)
+{
+	if (span & FAN_WSPAN_HELD)
+		srcu_up_read(&fanotify_write_srcu, !!(span & FAN_WSPAN_IDX1));
+}
+
+/*
+ * Called by the listener that allows @event, under the group's
+ * notification_lock, before the event is marked answered.
+ */
+void fanotify_write_span_begin(struct fanotify_perm_event *event)
+{
+	if (!(event->fae.mask & FAN_PRE_MODIFY) || event->write_span)
+		return;
+	event->write_span = FAN_WSPAN_HELD;
+	if (srcu_down_read(&fanotify_write_srcu))
+		event->write_span |= FAN_WSPAN_IDX1;
+}
+
+static void fanotify_write_span_work(struct callback_head *head)
+{
+	unsigned int span = current->fanotify_write_span;
+
+	current->fanotify_write_span = 0;
+	fanotify_write_span_put(span);
+}
+
+/* The task that was allowed to modify takes over the event's span. */
+static void fanotify_write_span_take(struct fsnotify_group *group,
+				     struct fanotify_perm_event *event)
+{
+	struct task_struct *task = current;
+	unsigned int cur = task->fanotify_write_span;
+	unsigned int span;
+
+	spin_lock(&group->notification_lock);
+	span = event->write_span;
+	event->write_span = 0;
+	spin_unlock(&group->notification_lock);
+	if (!(span & FAN_WSPAN_HELD))
+		return;
+
+	if ((cur & FAN_WSPAN_HELD) || (task->flags & PF_KTHREAD))
+		goto put;
+	if (!(cur & FAN_WSPAN_QUEUED)) {
+		init_task_work(&task->fanotify_write_span_work,
+			       fanotify_write_span_work);
+		/* Fails only for an exiting task. */
+		if (task_work_add(task, &task->fanotify_write_span_work,
+				  TWA_RESUME))
+			goto put;
+		cur |= FAN_WSPAN_QUEUED;
+	}
+	task->fanotify_write_span = cur | span;
+	return;
+put:
+	fanotify_write_span_put(span);
+}
+
+/* Before waiting for a listener: a span must not wait for one. */
+static void fanotify_write_span_drop(void)
+{
+	unsigned int cur = current->fanotify_write_span;
+
+	if (cur & FAN_WSPAN_HELD) {
+		current->fanotify_write_span = cur & FAN_WSPAN_QUEUED;
+		fanotify_write_span_put(cur);
+	}
+}
+
+void fanotify_kiocb_write_span_begin(struct kiocb *iocb)
+{
+	/* A clone of another kiocb does not own the other's span. */
+	iocb->ki_flags &= ~(IOCB_WRITE_SPAN | IOCB_WRITE_SPAN_IDX1);
+	if (likely(!(current->fanotify_write_span & FAN_WSPAN_HELD)))
+		return;
+	iocb->ki_flags |= IOCB_WRITE_SPAN;
+	if (srcu_down_read(&fanotify_write_srcu))
+		iocb->ki_flags |= IOCB_WRITE_SPAN_IDX1;
+}
+EXPORT_SYMBOL(fanotify_kiocb_write_span_begin);
+
+/* May be called in the context that completes the I/O, an irq included. */
+void fanotify_kiocb_write_span_end(struct kiocb *iocb)
+{
+	int idx = !!(iocb->ki_flags & IOCB_WRITE_SPAN_IDX1);
+
+	iocb->ki_flags &= ~(IOCB_WRITE_SPAN | IOCB_WRITE_SPAN_IDX1);
+	srcu_up_read(&fanotify_write_srcu, idx);
+}
+EXPORT_SYMBOL(fanotify_kiocb_write_span_end);
+
+struct fanotify_write_barrier {
+	struct rcu_head rcu;
+	struct completion done;
+	refcount_t ref;
+};
+
+static void fanotify_write_barrier_put(struct fanotify_write_barrier *b)
+{
+	if (refcount_dec_and_test(&b->ref))
+		kfree(b);
+}
+
+static void fanotify_write_barrier_done(struct rcu_head *rcu)
+{
+	struct fanotify_write_barrier *b =
+		container_of(rcu, struct fanotify_write_barrier, rcu);
+
+	complete(&b->done);
+	fanotify_write_barrier_put(b);
+}
+
+/*
+ * FAN_IOC_WRITE_BARRIER: wait until every modification that a listener
+ * allowed before the call is done.  A caller killed while it waits leaves
+ * the grace period to end without it.
+ */
+int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg)
+{
+	struct fanotify_write_barrier *b;
+	int ret;
+
+	/* Only a pre-content group is asked to allow modifications. */
+	if (arg || group->priority != FSNOTIFY_PRIO_PRE_CONTENT)
+		return -EINVAL;
+	if (!ns_capable(group->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	b = kmalloc_obj(*b);
+	if (!b)
+		return -ENOMEM;
+	init_completion(&b->done);
+	refcount_set(&b->ref, 2);
+	call_srcu(&fanotify_write_srcu, &b->rcu, fanotify_write_barrier_done);
+	ret = wait_for_completion_killable(&b->done);
+	fanotify_write_barrier_put(b);
+
+	return ret ? -EINTR : 0;
+}
+#else
+static inline void fanotify_write_span_put(unsigned int span)
+{
+}
+
+void fanotify_write_span_begin(struct fanotify_perm_event *event)
+{
+}
+
+static inline void fanotify_write_span_take(struct fsnotify_group *group,
+					    struct fanotify_perm_event *event)
+{
+}
+
+static inline void fanotify_write_span_drop(void)
+{
+}
+
+int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg)
+{
+	/* There is no pre-content group. */
+	return -EINVAL;
+}
+#endif /* CONFIG_FANOTIFY_ACCESS_PERMISSIONS */
+
 static int fanotify_get_response(struct fsnotify_group *group,
 				 struct fanotify_perm_event *event,
 				 struct fsnotify_iter_info *iter_info)
@@ -228,6 +426,7 @@ static int fanotify_get_response(struct fsnotify_group *group,
 
 	pr_debug("%s: group=%p event=%p\n", __func__, group, event);
 
+	fanotify_write_span_drop();
 	ret = wait_event_state(group->fanotify_data.access_waitq,
 				  event->state == FAN_EVENT_ANSWERED,
 				  (TASK_KILLABLE|TASK_FREEZABLE));
@@ -272,6 +471,8 @@ static int fanotify_get_response(struct fsnotify_group *group,
 			ret = !group->shutdown;
 			spin_unlock(&group->notification_lock);
 		}
+		if (event->fae.mask & FAN_PRE_MODIFY)
+			fanotify_write_span_take(group, event);
 		break;
 	case FAN_DENY:
 		/* Check custom errno from pre-content events */
@@ -619,6 +820,7 @@ static struct fanotify_event *fanotify_alloc_perm_event(const void *data,
 
 	pevent->fae.type = FANOTIFY_EVENT_TYPE_PATH_PERM;
 	pevent->response = 0;
+	pevent->write_span = 0;
 	pevent->hdr.type = FAN_RESPONSE_INFO_NONE;
 	pevent->hdr.pad = 0;
 	pevent->hdr.len = 0;
@@ -1075,6 +1277,8 @@ static void fanotify_free_path_event(struct fanotify_event *event)
 
 static void fanotify_free_perm_event(struct fanotify_event *event)
 {
+	/* Answered, but the task that asked was killed: nobody took it. */
+	fanotify_write_span_put(FANOTIFY_PERM(event)->write_span);
 	kfree(FANOTIFY_PERM(event)->name);
 	path_put(fanotify_event_path(event));
 	kmem_cache_free(fanotify_perm_event_cachep, FANOTIFY_PERM(event));

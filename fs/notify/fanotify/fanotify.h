@@ -452,6 +452,7 @@ struct fanotify_perm_event {
 	unsigned short watchdog_cnt;	/* already scanned by watchdog? */
 	int fd;		/* fd we passed to userspace for this event */
 	pid_t recv_pid;	/* pid of task receiving the event */
+	unsigned int write_span;	/* an allowed modification's span */
 	union {
 		struct fanotify_response_info_header hdr;
 		struct fanotify_response_info_audit_rule audit_rule;
@@ -571,3 +572,6 @@ static inline u32 fanotify_get_response_errno(int res)
 {
 	return (res >> FAN_ERRNO_SHIFT) & FAN_ERRNO_MASK;
 }
+
+void fanotify_write_span_begin(struct fanotify_perm_event *event);
+int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg);

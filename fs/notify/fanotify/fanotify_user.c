@@ -433,10 +433,14 @@ static void finish_permission_event(struct fsnotify_group *group,
 	if (response & FAN_INFO)
 		memcpy(&event->audit_rule, friar, sizeof(*friar));
 
-	if (event->state == FAN_EVENT_CANCELED)
+	if (event->state == FAN_EVENT_CANCELED) {
 		destroy = true;
-	else
+	} else {
+		/* Before this write() returns: see fanotify_write_span_begin() */
+		if ((event->response & FANOTIFY_RESPONSE_ACCESS) == FAN_ALLOW)
+			fanotify_write_span_begin(event);
 		event->state = FAN_EVENT_ANSWERED;
+	}
 	spin_unlock(&group->notification_lock);
 	if (destroy)
 		fsnotify_destroy_event(group, &event->fae.fse);
@@ -1218,6 +1222,9 @@ static long fanotify_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 						       FANOTIFY_E(fsn_event));
 		spin_unlock(&group->notification_lock);
 		ret = put_user(send_len, (int __user *) p);
+		break;
+	case FAN_IOC_WRITE_BARRIER:
+		ret = fanotify_write_barrier(group, arg);
 		break;
 	}
 

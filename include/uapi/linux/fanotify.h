@@ -2,6 +2,7 @@
 #ifndef _UAPI_LINUX_FANOTIFY_H
 #define _UAPI_LINUX_FANOTIFY_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 /* the following events that user-space can register for */
@@ -274,6 +275,13 @@ struct fanotify_response_info_audit_rule {
 #define FAN_NOFD	-1
 #define FAN_NOPIDFD	FAN_NOFD
 #define FAN_EPIDFD	-2
+
+/*
+ * ioctl on the fd of a FAN_CLASS_PRE_CONTENT group: returns when every
+ * modification that a listener allowed in answer to FAN_PRE_MODIFY before
+ * the call is done.  A modification allowed later is not waited for.
+ */
+#define FAN_IOC_WRITE_BARRIER	_IO(0xFA, 0x00)
 
 /* Helper functions to deal with fanotify_event_metadata buffers */
 #define FAN_EVENT_METADATA_LEN (sizeof(struct fanotify_event_metadata))
