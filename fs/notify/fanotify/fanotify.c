@@ -215,14 +215,6 @@ static int fanotify_merge(struct fsnotify_group *group,
 }
 
 /*
- * Wait for response to permission event. The function also takes care of
- * freeing the permission event (or offloads that in case the wait is canceled
- * by a signal). The function returns 0 in case access got allowed by userspace,
- * -EPERM in case userspace disallowed the access, and -ERESTARTSYS in case
- * the wait got interrupted by a signal.  An FS_LOOKUP_PERM event that
- * userspace allowed returns 1 (see fsnotify_lookup_perm()).
- */
-/*
  * Write spans, and the barrier that waits for them.
  *
  * A modification that a listener allowed in answer to a pre-modify event
@@ -241,10 +233,12 @@ static int fanotify_merge(struct fsnotify_group *group,
  *
  * A span never waits for a listener: a task that is about to wait for the
  * answer to another permission event drops its span first, and the answer
- * begins a new one.  So the barrier never waits for a task that waits for
- * its caller's answer.  It may wait for a modification that waits for a
- * frozen filesystem to thaw, or for its I/O: the wait is killable.  A
- * kernel thread, which does not return to user space, takes no span.
+ * to that event, whatever its type, begins a new one (the event was marked
+ * for it when it was allocated).  So the barrier never waits for a task
+ * that waits for its caller's answer.  It may wait for a modification that
+ * waits for a frozen filesystem to thaw, or for its I/O.  A kernel thread,
+ * or a user worker other than io_uring's, does not run task work on its
+ * way to user space, and takes no span.
  */
 #ifdef CONFIG_FANOTIFY_ACCESS_PERMISSIONS
 DEFINE_STATIC_SRCU(fanotify_write_srcu);
@@ -252,6 +246,7 @@ DEFINE_STATIC_SRCU(fanotify_write_srcu);
 #define FAN_WSPAN_HELD		0x1
 #define FAN_WSPAN_IDX1		0x2	/* the SRCU index of the span is 1 */
 #define FAN_WSPAN_QUEUED	0x4	/* the task work that ends it is queued */
+#define FAN_WSPAN_WANTED	0x8	/* event: the task held a span before */
 
 static void fanotify_write_span_put(unsigned int span)
 {
@@ -260,12 +255,26 @@ static void fanotify_write_span_put(unsigned int span)
 }
 
 /*
+ * A permission event of a task that holds a span, which it drops to wait
+ * for the answer: the answer gives it a new one, whatever the event.
+ */
+void fanotify_write_span_init(struct fanotify_perm_event *event)
+{
+	event->write_span = 0;
+	if (current->fanotify_write_span & FAN_WSPAN_HELD)
+		event->write_span = FAN_WSPAN_WANTED;
+}
+
+/*
  * Called by the listener that allows @event, under the group's
  * notification_lock, before the event is marked answered.
  */
 void fanotify_write_span_begin(struct fanotify_perm_event *event)
 {
-	if (!(event->fae.mask & FAN_PRE_MODIFY) || event->write_span)
+	if (event->write_span & FAN_WSPAN_HELD)
+		return;
+	if (!(event->fae.mask & FAN_PRE_MODIFY) &&
+	    !(event->write_span & FAN_WSPAN_WANTED))
 		return;
 	event->write_span = FAN_WSPAN_HELD;
 	if (srcu_down_read(&fanotify_write_srcu))
@@ -295,7 +304,11 @@ static void fanotify_write_span_take(struct fsnotify_group *group,
 	if (!(span & FAN_WSPAN_HELD))
 		return;
 
-	if ((cur & FAN_WSPAN_HELD) || (task->flags & PF_KTHREAD))
+	/* The task dropped its span before it waited for this answer. */
+	if (WARN_ON_ONCE(cur & FAN_WSPAN_HELD))
+		goto put;
+	if ((task->flags & PF_KTHREAD) ||
+	    (task->flags & (PF_USER_WORKER | PF_IO_WORKER)) == PF_USER_WORKER)
 		goto put;
 	if (!(cur & FAN_WSPAN_QUEUED)) {
 		init_task_work(&task->fanotify_write_span_work,
@@ -323,11 +336,17 @@ static void fanotify_write_span_drop(void)
 	}
 }
 
+/*
+ * Only for a file with pre-content events: a stacked file (overlayfs) has
+ * none, and its ->write_iter() may wait for a listener of the real file,
+ * which a span must not.  The real file's kiocb takes its own span.
+ */
 void fanotify_kiocb_write_span_begin(struct kiocb *iocb)
 {
 	/* A clone of another kiocb does not own the other's span. */
 	iocb->ki_flags &= ~(IOCB_WRITE_SPAN | IOCB_WRITE_SPAN_IDX1);
-	if (likely(!(current->fanotify_write_span & FAN_WSPAN_HELD)))
+	if (likely(!(current->fanotify_write_span & FAN_WSPAN_HELD)) ||
+	    !FMODE_FSNOTIFY_HSM(iocb->ki_filp->f_mode))
 		return;
 	iocb->ki_flags |= IOCB_WRITE_SPAN;
 	if (srcu_down_read(&fanotify_write_srcu))
@@ -368,8 +387,10 @@ static void fanotify_write_barrier_done(struct rcu_head *rcu)
 
 /*
  * FAN_IOC_WRITE_BARRIER: wait until every modification that a listener
- * allowed before the call is done.  A caller killed while it waits leaves
- * the grace period to end without it.
+ * allowed before the call is done.  A modification may take long (it may
+ * wait for a thaw, or a splice for its pipe), so the wait ends on a
+ * signal: a caller interrupted leaves the grace period to end without it,
+ * and a restarted call waits for a later grace period, which covers more.
  */
 int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg)
 {
@@ -388,14 +409,19 @@ int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg)
 	init_completion(&b->done);
 	refcount_set(&b->ref, 2);
 	call_srcu(&fanotify_write_srcu, &b->rcu, fanotify_write_barrier_done);
-	ret = wait_for_completion_killable(&b->done);
+	ret = wait_for_completion_interruptible(&b->done);
 	fanotify_write_barrier_put(b);
 
-	return ret ? -EINTR : 0;
+	return ret;
 }
 #else
 static inline void fanotify_write_span_put(unsigned int span)
 {
+}
+
+void fanotify_write_span_init(struct fanotify_perm_event *event)
+{
+	event->write_span = 0;
 }
 
 void fanotify_write_span_begin(struct fanotify_perm_event *event)
@@ -413,11 +439,18 @@ static inline void fanotify_write_span_drop(void)
 
 int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg)
 {
-	/* There is no pre-content group. */
-	return -EINVAL;
+	return -ENOTTY;
 }
 #endif /* CONFIG_FANOTIFY_ACCESS_PERMISSIONS */
 
+/*
+ * Wait for response to permission event. The function also takes care of
+ * freeing the permission event (or offloads that in case the wait is canceled
+ * by a signal). The function returns 0 in case access got allowed by userspace,
+ * -EPERM in case userspace disallowed the access, and -ERESTARTSYS in case
+ * the wait got interrupted by a signal.  An FS_LOOKUP_PERM event that
+ * userspace allowed returns 1 (see fsnotify_lookup_perm()).
+ */
 static int fanotify_get_response(struct fsnotify_group *group,
 				 struct fanotify_perm_event *event,
 				 struct fsnotify_iter_info *iter_info)
@@ -471,7 +504,8 @@ static int fanotify_get_response(struct fsnotify_group *group,
 			ret = !group->shutdown;
 			spin_unlock(&group->notification_lock);
 		}
-		if (event->fae.mask & FAN_PRE_MODIFY)
+		if ((event->fae.mask & FAN_PRE_MODIFY) ||
+		    READ_ONCE(event->write_span))
 			fanotify_write_span_take(group, event);
 		break;
 	case FAN_DENY:
@@ -820,7 +854,7 @@ static struct fanotify_event *fanotify_alloc_perm_event(const void *data,
 
 	pevent->fae.type = FANOTIFY_EVENT_TYPE_PATH_PERM;
 	pevent->response = 0;
-	pevent->write_span = 0;
+	fanotify_write_span_init(pevent);
 	pevent->hdr.type = FAN_RESPONSE_INFO_NONE;
 	pevent->hdr.pad = 0;
 	pevent->hdr.len = 0;

@@ -573,5 +573,6 @@ static inline u32 fanotify_get_response_errno(int res)
 	return (res >> FAN_ERRNO_SHIFT) & FAN_ERRNO_MASK;
 }
 
+void fanotify_write_span_init(struct fanotify_perm_event *event);
 void fanotify_write_span_begin(struct fanotify_perm_event *event);
 int fanotify_write_barrier(struct fsnotify_group *group, unsigned long arg);

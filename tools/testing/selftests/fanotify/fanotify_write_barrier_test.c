@@ -31,6 +31,9 @@
 #include "../kselftest_harness.h"
 #include "fanotify_test.h"
 
+#ifndef FAN_PRE_ACCESS
+#define FAN_PRE_ACCESS		0x00100000
+#endif
 #ifndef FAN_PRE_MODIFY
 #define FAN_PRE_MODIFY		0x00200000
 #endif
@@ -51,6 +54,10 @@ struct env {
 	bool mounted;
 	int fan_fd;
 };
+
+static void on_signal(int sig)
+{
+}
 
 /* The barrier, called in a thread, and whether it has returned. */
 struct barrier_call {
@@ -92,6 +99,31 @@ static int wait_flag(atomic_int *flag, int ms)
 }
 
 /*
+ * Join the barrier's thread if it returned within @ms; a barrier that
+ * does not return is left behind (the test fails and its process ends).
+ */
+static int barrier_join(struct barrier_call *b, int ms)
+{
+	int v = wait_flag(&b->done, ms);
+
+	if (v)
+		pthread_join(b->thread, NULL);
+	else
+		pthread_detach(b->thread);
+	return v;
+}
+
+/* Call the barrier, bounded: 1, -errno, or 0 when it did not return. */
+static int barrier_bounded(int fan_fd, int ms)
+{
+	struct barrier_call b;
+
+	if (barrier_start(&b, fan_fd))
+		return -errno;
+	return barrier_join(&b, ms);
+}
+
+/*
  * Mount ext4, create the files, and a pre-content group with a
  * FAN_PRE_MODIFY filesystem mark.  SKIPs where the kernel has no barrier.
  */
@@ -126,11 +158,11 @@ static void env_setup(struct __test_metadata *_metadata, struct env *env)
 	env->fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
 				    O_RDWR | O_LARGEFILE);
 	ASSERT_LE(0, env->fan_fd);
-	ret = ioctl(env->fan_fd, FAN_IOC_WRITE_BARRIER, 0);
-	if (ret && errno == ENOTTY)
+	ret = barrier_bounded(env->fan_fd, FAN_TEST_EVENT_MS);
+	if (ret == -ENOTTY)
 		SKIP(return, NO_BARRIER);
-	ASSERT_EQ(0, ret) TH_LOG("barrier with nothing in flight: %s",
-				 strerror(errno));
+	ASSERT_EQ(1, ret) TH_LOG("barrier with nothing in flight: %s",
+				 ret ? strerror(-ret) : "did not return");
 	ASSERT_EQ(0, fanotify_mark(env->fan_fd,
 				   FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
 				   FAN_PRE_MODIFY, AT_FDCWD, env->mnt))
@@ -220,9 +252,9 @@ static void *responder_thread(void *arg)
 		     ev = FAN_EVENT_NEXT(ev, len)) {
 			if (ev->fd < 0)
 				continue;
+			atomic_fetch_add(&r->answered, 1);
 			fan_respond(r->fan_fd, ev->fd, FAN_ALLOW);
 			close(ev->fd);
-			atomic_fetch_add(&r->answered, 1);
 		}
 	}
 	return NULL;
@@ -361,6 +393,18 @@ static int writer_start(struct writer *w, enum op what, const char *path,
 	return pthread_create(&w->thread, NULL, writer_thread, w);
 }
 
+/* As barrier_join(), for a writer: its result, or 0 when still running. */
+static int writer_join(struct writer *w, int ms)
+{
+	int v = wait_flag(&w->done, ms);
+
+	if (v)
+		pthread_join(w->thread, NULL);
+	else
+		pthread_detach(w->thread);
+	return v;
+}
+
 /* ---------------------------------------------------------------- */
 
 /* Its errors, each leaving the group as it was. */
@@ -400,8 +444,7 @@ TEST_F(barrier, errors)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, fan_respond(env->fan_fd, fd, FAN_ALLOW));
 	close(fd);
-	EXPECT_EQ(1, wait_flag(&w.done, FAN_TEST_EVENT_MS));
-	pthread_join(w.thread, NULL);
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
 }
 
 /* A caller without CAP_SYS_ADMIN is refused, even with a group's fd. */
@@ -477,20 +520,17 @@ static void held_in_copy(struct __test_metadata *_metadata,
 
 	/* A new write is not held up by the barrier. */
 	ASSERT_EQ(0, writer_start(&w2, OP_PWRITE, env->other, NULL, buf2));
-	EXPECT_EQ(1, wait_flag(&w2.done, FAN_TEST_EVENT_MS))
+	EXPECT_EQ(1, writer_join(&w2, FAN_TEST_EVENT_MS))
 		TH_LOG("a new write waited for the barrier");
-	pthread_join(w2.thread, NULL);
 	EXPECT_EQ(0, atomic_load(&b.done));
 
 	/* Let the write go: the barrier returns. */
 	copy.dst = (unsigned long)area;
 	copy.src = (unsigned long)src;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
-	EXPECT_EQ(1, wait_flag(&w.done, FAN_TEST_EVENT_MS));
-	EXPECT_EQ(1, wait_flag(&b.done, FAN_TEST_EVENT_MS))
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
+	EXPECT_EQ(1, barrier_join(&b, FAN_TEST_EVENT_MS))
 		TH_LOG("the barrier did not return after the write");
-	pthread_join(w.thread, NULL);
-	pthread_join(b.thread, NULL);
 	atomic_store(&r.stop, true);
 	pthread_join(r.thread, NULL);
 	close(uffd);
@@ -543,11 +583,151 @@ TEST_F(barrier, not_for_a_waiting_task)
 	/* The second answer lets the write go. */
 	ASSERT_EQ(0, fan_respond(second, ev2_fd, FAN_ALLOW));
 	close(ev2_fd);
-	EXPECT_EQ(1, wait_flag(&w.done, FAN_TEST_EVENT_MS));
-	EXPECT_EQ(1, wait_flag(&b.done, FAN_TEST_EVENT_MS));
-	pthread_join(w.thread, NULL);
-	pthread_join(b.thread, NULL);
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
+	EXPECT_EQ(1, barrier_join(&b, FAN_TEST_EVENT_MS));
 	close(fan2);
+}
+
+/*
+ * A denied modification, one whose task was killed before the answer, and
+ * one allowed because its group was closed: none is waited for after it
+ * is over, and none leaves a span behind (the next barrier returns).
+ */
+TEST_F(barrier, denied_killed_closed)
+{
+	struct env *env = &self->env;
+	struct writer w;
+	char buf[PAGE];
+	int ev_fd, fan2, status;
+	pid_t pid;
+
+	memset(buf, 'g', sizeof(buf));
+
+	/* Denied: the write fails, the barrier does not wait. */
+	ASSERT_EQ(0, writer_start(&w, OP_PWRITE, env->path, NULL, buf));
+	ev_fd = next_pre_modify(env->fan_fd, env->path);
+	ASSERT_LE(0, ev_fd);
+	ASSERT_EQ(0, fan_respond(env->fan_fd, ev_fd, FAN_DENY));
+	close(ev_fd);
+	EXPECT_EQ(-EPERM, writer_join(&w, FAN_TEST_EVENT_MS));
+	EXPECT_EQ(1, barrier_bounded(env->fan_fd, FAN_TEST_EVENT_MS))
+		TH_LOG("the barrier waited after a denied write");
+
+	/* Killed while it waits, then allowed: the answer starts nothing. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = open(env->path, O_WRONLY);
+
+		_exit(fd >= 0 && pwrite(fd, buf, PAGE, 0) == PAGE ? 0 : 1);
+	}
+	ev_fd = next_pre_modify(env->fan_fd, env->path);
+	ASSERT_LE(0, ev_fd);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	status = fan_wait_child(pid, FAN_TEST_EVENT_MS);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, fan_respond(env->fan_fd, ev_fd, FAN_ALLOW));
+	close(ev_fd);
+	EXPECT_EQ(1, barrier_bounded(env->fan_fd, FAN_TEST_EVENT_MS))
+		TH_LOG("an answer for a killed task left a span behind");
+
+	/* Allowed by the close of its group: over when the write returns. */
+	fan2 = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+			     O_RDWR | O_LARGEFILE);
+	ASSERT_LE(0, fan2);
+	ASSERT_EQ(0, writer_start(&w, OP_PWRITE, env->path, NULL, buf));
+	ev_fd = next_pre_modify(env->fan_fd, env->path);
+	ASSERT_LE(0, ev_fd);
+	close(ev_fd);
+	close(env->fan_fd);
+	env->fan_fd = -1;
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
+	EXPECT_EQ(1, barrier_bounded(fan2, FAN_TEST_EVENT_MS))
+		TH_LOG("a write allowed by a closing group left a span behind");
+	close(fan2);
+}
+
+/*
+ * The answer to any later event restarts the span.  Two groups are
+ * walked in a fixed order: the first asks for FAN_PRE_MODIFY, the second
+ * only for FAN_PRE_ACCESS, which a write also raises.  The write waits for
+ * the second's answer without a span; the second allows it with the
+ * filesystem frozen, and the first group's barrier must wait for it.
+ */
+TEST_F(barrier, any_answer_restarts)
+{
+	struct env *env = &self->env;
+	struct barrier_call b;
+	struct pollfd pfd[2];
+	struct writer w;
+	char buf[PAGE];
+	int g[2], first, second, ev_fd, mnt_fd, i;
+
+	memset(buf, 'h', sizeof(buf));
+	/* The fixture's group is not needed: its mark would come first. */
+	close(env->fan_fd);
+	env->fan_fd = -1;
+	for (i = 0; i < 2; i++) {
+		g[i] = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+				     O_RDWR | O_LARGEFILE);
+		ASSERT_LE(0, g[i]);
+		ASSERT_EQ(0, fanotify_mark(g[i], FAN_MARK_ADD |
+					   FAN_MARK_FILESYSTEM,
+					   FAN_PRE_MODIFY, AT_FDCWD, env->mnt));
+	}
+	/* Which group does the walk ask first? */
+	ASSERT_EQ(0, writer_start(&w, OP_PWRITE, env->path, NULL, buf));
+	pfd[0] = (struct pollfd){ .fd = g[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = g[1], .events = POLLIN };
+	ASSERT_EQ(1, poll(pfd, 2, FAN_TEST_EVENT_MS));
+	first = pfd[0].revents & POLLIN ? g[0] : g[1];
+	second = first == g[0] ? g[1] : g[0];
+	for (i = 0; i < 2; i++) {
+		int fd = i ? second : first;
+
+		ev_fd = next_pre_modify(fd, env->path);
+		ASSERT_LE(0, ev_fd);
+		ASSERT_EQ(0, fan_respond(fd, ev_fd, FAN_ALLOW));
+		close(ev_fd);
+	}
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
+	/* The second group now asks for FAN_PRE_ACCESS only. */
+	ASSERT_EQ(0, fanotify_mark(second, FAN_MARK_REMOVE |
+				   FAN_MARK_FILESYSTEM,
+				   FAN_PRE_MODIFY, AT_FDCWD, env->mnt));
+	ASSERT_EQ(0, fanotify_mark(second, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				   FAN_PRE_ACCESS, AT_FDCWD, env->mnt));
+
+	mnt_fd = open(env->mnt, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, mnt_fd);
+	ASSERT_EQ(0, writer_start(&w, OP_PWRITE, env->path, NULL, buf));
+	ev_fd = next_pre_modify(first, env->path);
+	ASSERT_LE(0, ev_fd);
+	ASSERT_EQ(0, fan_respond(first, ev_fd, FAN_ALLOW));
+	close(ev_fd);
+	ASSERT_EQ(1, fan_wait_readable(second, FAN_TEST_EVENT_MS))
+		TH_LOG("no FAN_PRE_ACCESS for the second group");
+	{
+		char ebuf[FAN_TEST_BUF_LEN];
+		struct fanotify_event_metadata *ev;
+
+		ev = fan_read_event(second, ebuf, sizeof(ebuf), 0);
+		ASSERT_NE(NULL, ev);
+		ASSERT_TRUE(ev->mask & FAN_PRE_ACCESS);
+		ASSERT_EQ(0, ioctl(mnt_fd, FIFREEZE, 0));
+		ASSERT_EQ(0, fan_respond(second, ev->fd, FAN_ALLOW));
+		close(ev->fd);
+	}
+	EXPECT_EQ(0, wait_flag(&w.done, FAN_TEST_QUIET_MS));
+	ASSERT_EQ(0, barrier_start(&b, first));
+	EXPECT_EQ(0, wait_flag(&b.done, FAN_TEST_QUIET_MS))
+		TH_LOG("the answer to FAN_PRE_ACCESS started no span");
+	ASSERT_EQ(0, ioctl(mnt_fd, FITHAW, 0));
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS));
+	EXPECT_EQ(1, barrier_join(&b, FAN_TEST_EVENT_MS));
+	close(mnt_fd);
+	close(g[0]);
+	close(g[1]);
 }
 
 TEST_F(barrier, held_in_copy_write)
@@ -636,26 +816,33 @@ TEST_F(frozen, barrier_waits)
 	EXPECT_EQ(0, wait_flag(&b.done, FAN_TEST_QUIET_MS))
 		TH_LOG("the barrier did not wait for the allowed operation");
 
-	/* A barrier waiting for the thaw dies when killed. */
+	/*
+	 * A barrier waiting for the thaw is still waiting after a while, and
+	 * a signal ends its wait with EINTR.
+	 */
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		ioctl(env->fan_fd, FAN_IOC_WRITE_BARRIER, 0);
-		_exit(0);
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+		if (!ioctl(env->fan_fd, FAN_IOC_WRITE_BARRIER, 0))
+			_exit(2);
+		_exit(errno == EINTR ? 0 : 3);
 	}
 	usleep(FAN_TEST_QUIET_MS * 1000);
-	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG))
+		TH_LOG("the second barrier did not wait");
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
 	status = fan_wait_child(pid, FAN_TEST_EVENT_MS);
-	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		TH_LOG("a killed barrier did not die");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("a signal did not end the barrier's wait with EINTR");
 
 	ASSERT_EQ(0, ioctl(mnt_fd, FITHAW, 0));
-	EXPECT_EQ(1, wait_flag(&w.done, FAN_TEST_EVENT_MS))
+	EXPECT_EQ(1, writer_join(&w, FAN_TEST_EVENT_MS))
 		TH_LOG("operation: %s", strerror(-atomic_load(&w.done)));
-	EXPECT_EQ(1, wait_flag(&b.done, FAN_TEST_EVENT_MS))
+	EXPECT_EQ(1, barrier_join(&b, FAN_TEST_EVENT_MS))
 		TH_LOG("the barrier did not return after the thaw");
-	pthread_join(w.thread, NULL);
-	pthread_join(b.thread, NULL);
 	atomic_store(&r.stop, true);
 	pthread_join(r.thread, NULL);
 	close(mnt_fd);
