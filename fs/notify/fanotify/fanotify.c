@@ -337,16 +337,19 @@ static void fanotify_write_span_drop(void)
 }
 
 /*
- * Only for a file with pre-content events: a stacked file (overlayfs) has
- * none, and its ->write_iter() may wait for a listener of the real file,
- * which a span must not.  The real file's kiocb takes its own span.
+ * Only for a file with pre-content events, on a filesystem that has them:
+ * a stacked file (overlayfs, FUSE passthrough) has none, even when a
+ * FAN_ACCESS_PERM watcher leaves every event enabled in its f_mode, and
+ * its ->write_iter() may wait for a listener of the real file, which a
+ * span must not.  The real file's kiocb takes its own span.
  */
 void fanotify_kiocb_write_span_begin(struct kiocb *iocb)
 {
 	/* A clone of another kiocb does not own the other's span. */
 	iocb->ki_flags &= ~(IOCB_WRITE_SPAN | IOCB_WRITE_SPAN_IDX1);
 	if (likely(!(current->fanotify_write_span & FAN_WSPAN_HELD)) ||
-	    !FMODE_FSNOTIFY_HSM(iocb->ki_filp->f_mode))
+	    !FMODE_FSNOTIFY_HSM(iocb->ki_filp->f_mode) ||
+	    !(file_inode(iocb->ki_filp)->i_sb->s_iflags & SB_I_ALLOW_HSM))
 		return;
 	iocb->ki_flags |= IOCB_WRITE_SPAN;
 	if (srcu_down_read(&fanotify_write_srcu))
