@@ -2,7 +2,7 @@
 # Entry points; the work is done by scripts/ (see README.md).
 
 .PHONY: all check check-all check-base vm kernel selftests series export-series \
-	mirror checkpatch man-pages deps demo bench bisect-check ksft-forms send-prep clean distclean help
+	mirror checkpatch man-pages deps demo journal bench bisect-check ksft-forms send-prep clean distclean help
 
 # "make check BASE=6.12" runs the stable backport under stable/6.12/
 # (its own base, patches and build/6.12/); the default is the mainline
@@ -25,6 +25,7 @@ help:
 	@echo "make kernel         apply the series and build the kernel"
 	@echo "make selftests      build the selftests"
 	@echo "make demo           the sample HSM serving a 300 MB archive (scripts/demo)"
+	@echo "make journal        the change journal under load: lost changes, ours vs base (scripts/journal)"
 	@echo "make bench          pre-content cost, ours vs base, icount (scripts/bench)"
 	@echo "make export-series  build/linux commits -> patches/ + mirror"
 	@echo "make bisect-check   build and test the kernel at every patch (scripts/bisect-check)"
@@ -60,6 +61,9 @@ vm: kernel
 demo: kernel
 	scripts/demo
 
+journal: kernel
+	scripts/journal
+
 bench: series
 	scripts/bench
 
@@ -86,7 +90,7 @@ man-pages:
 
 clean:
 	rm -rf build/obj build/obj-base build/obj-nolockdep build/obj-base-nolockdep \
-		build/selftests build/results-* build/vm-*.log build/demo build/bench
+		build/selftests build/results-* build/vm-*.log build/demo build/bench build/journal
 
 distclean:
 	rm -rf build

@@ -60,10 +60,17 @@
  *   that failed): nothing watched the filesystem in between;
  * - the barrier did not return within a bound (BARRIER_TIMEOUT), e.g.
  *   because an allowed write waits for a frozen filesystem to thaw;
+ * - a checkpoint opened without a handover (the first, or after a gap):
+ *   a file opened while the filesystem had no pre-content watcher raises
+ *   no events for as long as it stays open.  The daemon lists the files
+ *   open for writing when it starts in every checkpoint until they are
+ *   closed (/proc/PID/fd), but one written and closed before it looked
+ *   is missed;
  * - the kernel lacks FAN_MARK_SYNC or the barrier (or -u was given to
  *   show what happens without them): every rotation may lose changes.
- *   Without FAN_PRE_MODIFY the journal records FAN_PRE_ACCESS events,
- *   reads included.
+ *   Such a rotation is the one those kernels allow: add, remove, drain,
+ *   close.  Without FAN_PRE_MODIFY the journal records FAN_PRE_ACCESS
+ *   events, reads included.
  *
  * What it does not promise: writes through a shared mapping that was made
  * without PROT_WRITE and made writable with mprotect() raise no event;
@@ -74,7 +81,8 @@
  *
  * The checkpoint files JOURNAL/cp-N are text: "opened NS", "closed NS"
  * (CLOCK_MONOTONIC), "M HANDLE PATH" for each file, "C HANDLE PATH" for
- * each file carried into N+1, "unvouched REASON", "gap-before REASON".
+ * each file carried into N+1, "S HANDLE PATH" for each file open for
+ * writing since before a watcher, "unvouched REASON", "gap-before REASON".
  * The open checkpoint is cp-N.open.  JOURNAL/id holds the journal's id,
  * which "changes" prints first: a new id means a new journal, as with a
  * USN journal id.
@@ -128,6 +136,8 @@ static dev_t fs_dev;
 static __u64 event_mask = FAN_PRE_MODIFY;
 static bool unsafe;		/* no FAN_MARK_SYNC, no barrier */
 static int ctl_fd = -1;
+/* Files open for writing since before the filesystem had a watcher */
+static struct fileset unannounced;
 
 static void die(const char *fmt, ...)
 {
@@ -209,6 +219,18 @@ static bool set_add(struct fileset *set, const char *rec)
 	return true;
 }
 
+static bool set_has(struct fileset *set, const char *rec)
+{
+	size_t i;
+
+	if (!set->size)
+		return false;
+	for (i = hash(rec) % set->size; set->slot[i]; i = (i + 1) % set->size)
+		if (same_key(set->slot[i], rec))
+			return true;
+	return false;
+}
+
 static void set_clear(struct fileset *set)
 {
 	size_t i;
@@ -219,7 +241,10 @@ static void set_clear(struct fileset *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* "HANDLE PATH" of an open file or of a path; false if it has no handle */
+/*
+ * "HANDLE PATH" of an open file (name "") or of a path, which may be a
+ * /proc/PID/fd link; false if it has no handle.
+ */
 static bool describe(int dirfd, const char *name, char *rec, size_t len)
 {
 	struct {
@@ -233,13 +258,14 @@ static bool describe(int dirfd, const char *name, char *rec, size_t len)
 
 	h.fh.handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(dirfd, name, &h.fh, &mnt_id,
-			      *name ? 0 : AT_EMPTY_PATH))
+			      *name ? AT_SYMLINK_FOLLOW : AT_EMPTY_PATH))
 		return false;
-	if (*name) {
+	if (*name && strncmp(name, "/proc/", 6)) {
 		snprintf(path, sizeof(path), "%s", name);
 	} else {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		plen = readlink(link, path, sizeof(path) - 1);
+		if (!*name)
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		plen = readlink(*name ? name : link, path, sizeof(path) - 1);
 		if (plen < 0)
 			return false;
 		path[plen] = 0;
@@ -323,6 +349,9 @@ static void cp_close(struct checkpoint *cp, const char *how)
 	for (i = 0; i < cp->carry.size; i++)
 		if (cp->carry.slot[i])
 			cp_line(cp, "C %s", cp->carry.slot[i]);
+	for (i = 0; i < unannounced.size; i++)
+		if (unannounced.slot[i])
+			cp_line(cp, "S %s", unannounced.slot[i]);
 	if (how)
 		cp_line(cp, "%s", how);
 	cp_line(cp, "closed %llu", now_ns());
@@ -497,6 +526,63 @@ static void scan_shared_mappings(struct fileset *set, struct checkpoint *cp)
 	closedir(proc);
 }
 
+/*
+ * Adds the files of fs_dev that any process has open for writing, and
+ * that are in only (if given), to set.
+ */
+static void scan_open_writers(struct fileset *set, struct fileset *only,
+			      struct checkpoint *cp)
+{
+	char path[600], rec[2 * MAX_HANDLE_SZ + PATH_MAX + 16];
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+
+	proc = opendir("/proc");
+	if (!proc) {
+		cp_unvouched(cp, "cannot list processes");
+		return;
+	}
+	while ((p = readdir(proc))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			unsigned int flags = 0;
+			struct stat st;
+			char line[64];
+			FILE *info;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, f->d_name);
+			if (f->d_name[0] == '.' || stat(path, &st) ||
+			    st.st_dev != fs_dev || !S_ISREG(st.st_mode))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s",
+				 p->d_name, f->d_name);
+			info = fopen(path, "re");
+			if (!info)
+				continue;
+			while (fgets(line, sizeof(line), info))
+				if (sscanf(line, "flags: %o", &flags) == 1)
+					break;
+			fclose(info);
+			if ((flags & O_ACCMODE) == O_RDONLY)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, f->d_name);
+			if (!describe(AT_FDCWD, path, rec, sizeof(rec)))
+				continue;	/* closed meanwhile */
+			if (!only || set_has(only, rec))
+				set_add(set, rec);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
 /* The control socket */
 
 static void ctl_addr(struct sockaddr_un *addr)
@@ -546,6 +632,17 @@ static void prepare(int b, struct checkpoint *cp)
 {
 	write_barrier(b, cp);
 	scan_shared_mappings(&cp->carry, cp);
+	if (unannounced.count) {
+		struct fileset still = { 0 };
+		size_t i;
+
+		scan_open_writers(&still, &unannounced, cp);
+		set_clear(&unannounced);
+		unannounced = still;
+		for (i = 0; i < unannounced.size; i++)
+			if (unannounced.slot[i])
+				set_add(&cp->carry, unannounced.slot[i]);
+	}
 }
 
 /*
@@ -557,7 +654,11 @@ static void hand_over(int *b, struct checkpoint *cp, const char *how)
 {
 	if (group_mark(*b, FAN_MARK_REMOVE))
 		cp_unvouched(cp, "unmarking failed");
-	if (serve(*b, cp, &cp->carry) < 0)
+	/*
+	 * Without the barrier (-u, or a kernel without it), this is the
+	 * rotation such a kernel allows: what B allows now is not carried.
+	 */
+	if (serve(*b, cp, unsafe ? NULL : &cp->carry) < 0)
 		cp_unvouched(cp, "reading events failed");
 	write_barrier(*b, cp);
 	if (unsafe)
@@ -593,6 +694,8 @@ static void load_carry(struct checkpoint *cp, unsigned long id)
 		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "C ", 2))
 			cp_record(cp, line + 2);
+		else if (!strncmp(line, "S ", 2))
+			set_add(&unannounced, line + 2);
 	}
 	fclose(f);
 }
@@ -764,9 +867,9 @@ static int cmd_run(void)
 	struct checkpoint cp;
 	struct stat fs_st, j_st;
 	unsigned long last, id;
+	bool open, handed = false;
 	int group, conn;
 	char jid[64];
-	bool open;
 
 	if (stat(fs_path, &fs_st) || stat(jdir, &j_st))
 		die("%s:", fs_path);
@@ -813,10 +916,11 @@ static int cmd_run(void)
 
 		group = take_over(conn, &cp, id, &closed);
 		close(conn);
-		if (closed != last)
-			cp_line(&cp, "gap-before the old daemon did not hand over");
-		else
+		handed = closed == last;
+		if (handed)
 			load_carry(&cp, closed);
+		else
+			cp_line(&cp, "gap-before the old daemon did not hand over");
 	} else if (open) {
 		group = start_group(&cp, id);
 		recover(last);
@@ -827,6 +931,21 @@ static int cmd_run(void)
 		if (last)
 			cp_line(&cp, "gap-before no daemon ran since checkpoint %lu",
 				last);
+	}
+	if (!handed) {
+		size_t i;
+
+		/*
+		 * A file opened while the filesystem had no pre-content
+		 * watcher raises no events, ever: list those open for writing
+		 * in every checkpoint until they are closed.  One written and
+		 * closed before this scan is missed.
+		 */
+		scan_open_writers(&unannounced, NULL, &cp);
+		for (i = 0; i < unannounced.size; i++)
+			if (unannounced.slot[i])
+				cp_record(&cp, unannounced.slot[i]);
+		cp_unvouched(&cp, "started without a handover");
 	}
 	if (unsafe)
 		cp_unvouched(&cp, "no FAN_MARK_SYNC or barrier");

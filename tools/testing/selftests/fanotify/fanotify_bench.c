@@ -32,8 +32,29 @@
  * the guest clock then counts instructions, so the figures repeat across
  * boots and ratios between kernels are meaningful.  It is a benchmark, not
  * a test: it asserts nothing about the figures.
+ *
+ * The write path, measured right after (a), before the group of (b) exists:
+ *   f_write_no_group_ns  ns per 4 KiB pwrite() over the data of an ext4
+ *                        file (no block allocated), no fanotify group on
+ *                        the system
+ *   f_other_fs_mask      the mask of the change journal below:
+ *                        FAN_PRE_MODIFY, or FAN_PRE_ACCESS (which a write
+ *                        raises too) on a kernel without it
+ *   f_write_other_fs_ns  the same with a change journal (a pre-content group
+ *                        with a filesystem mark for that mask, a listener
+ *                        that allows) on another filesystem
+ *   g_write_allowed_ns   the same with the journal on the filesystem
+ *                        written: each write waits for the journal's answer
+ *   g_barrier_ns_N       ns per FAN_IOC_WRITE_BARRIER of that journal while
+ *                        N threads (0, 1, 4, 8) write 4 KiB at a time to
+ *                        their own files on its filesystem, each write
+ *                        allowed; on one vCPU a write in flight is a writer
+ *                        preempted between its answer and its return to
+ *                        user space.  "n/a" without the ioctl (ENOTTY)
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <stdbool.h>
@@ -46,6 +67,12 @@
 #ifndef FAN_PRE_ACCESS
 #define FAN_PRE_ACCESS		0x00100000
 #endif
+#ifndef FAN_PRE_MODIFY
+#define FAN_PRE_MODIFY		0x00200000
+#endif
+#ifndef FAN_IOC_WRITE_BARRIER
+#define FAN_IOC_WRITE_BARRIER	_IO(0xFA, 0x00)
+#endif
 #ifndef FAN_EVENT_INFO_TYPE_RANGE
 #define FAN_EVENT_INFO_TYPE_RANGE	6
 #endif
@@ -55,6 +82,9 @@
 
 #define PG		4096
 #define NR_READS	20000
+#define NR_ALLOWED	2000
+#define NR_BARRIERS	100
+#define MAX_WRITERS	8
 #define NR_ROUNDS	3
 #define STUB_PAGES	2048
 #define FIND_DIRS	100
@@ -68,6 +98,12 @@ static __u64 watch_mask = FAN_PRE_ACCESS;
 /* Shared with the listener process */
 static long *listener_events;
 static pid_t listener_pid;
+/* The change journal of (f) and (g), its listener and the writers of (g) */
+static char mnt_d[96], img_d[96];
+static __u64 journal_mask = FAN_PRE_MODIFY;
+static long *allow_events;
+static pid_t allow_pid;
+static int writers_stop;
 
 static double now_ns(void)
 {
@@ -160,6 +196,56 @@ static double read_cost(const char *path)
 	return ret;
 }
 
+/*
+ * Median over NR_ROUNDS of the ns per 4 KiB pwrite() of @nr over the first
+ * 64 KiB of @fd, which hold data: no block is allocated.  Every round
+ * starts and ends with the file clean, so no writeback of it runs in one.
+ */
+static double write_cost_fd(int fd, int nr)
+{
+	double r[NR_ROUNDS], t;
+	static char buf[PG];
+	int i, k;
+
+	memset(buf, 'w', sizeof(buf));
+	for (i = 0; i < nr / 20; i++)
+		if (pwrite(fd, buf, PG, (i % 16) * PG) != PG)
+			return -1;
+	for (k = 0; k < NR_ROUNDS; k++) {
+		double t0;
+
+		if (fsync(fd))
+			return -1;
+		t0 = now_ns();
+		for (i = 0; i < nr; i++)
+			if (pwrite(fd, buf, PG, (i % 16) * PG) != PG)
+				return -1;
+		r[k] = (now_ns() - t0) / nr;
+	}
+	if (fsync(fd))
+		return -1;
+	for (i = 0; i < NR_ROUNDS; i++)
+		for (k = i + 1; k < NR_ROUNDS; k++)
+			if (r[k] < r[i]) {
+				t = r[i];
+				r[i] = r[k];
+				r[k] = t;
+			}
+	return r[NR_ROUNDS / 2];
+}
+
+static double write_cost(const char *path, int nr)
+{
+	int fd = open(path, O_WRONLY);
+	double ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write_cost_fd(fd, nr);
+	close(fd);
+	return ret;
+}
+
 static int make_file(const char *path, size_t size, int sparse)
 {
 	static char buf[64 * 1024];
@@ -176,10 +262,247 @@ static int make_file(const char *path, size_t size, int sparse)
 	return close(fd);
 }
 
+/*
+ * The change journal of (f) and (g): it records nothing, and allows every
+ * event of @fd, counted in allow_events.  A process, as listener() is.
+ */
+static void allow_listener(int fd)
+{
+	__u64 words[FAN_TEST_BUF_LEN / 8];
+	char *buf = (char *)words;
+
+	for (;;) {
+		struct fanotify_event_metadata *ev;
+		ssize_t len;
+
+		if (fan_wait_readable(fd, 100) != 1)
+			continue;
+		len = read(fd, buf, sizeof(words));
+		for (ev = (void *)buf; len > 0 && FAN_EVENT_OK(ev, len);
+		     ev = FAN_EVENT_NEXT(ev, len)) {
+			__atomic_add_fetch(allow_events, 1, __ATOMIC_RELAXED);
+			fan_respond(fd, ev->fd, FAN_ALLOW);
+			close(ev->fd);
+		}
+	}
+}
+
+static int start_allow_listener(int fd)
+{
+	*allow_events = 0;
+	allow_pid = fork();
+	if (allow_pid < 0)
+		return -1;
+	if (allow_pid == 0) {
+		allow_listener(fd);
+		_exit(0);
+	}
+	return 0;
+}
+
+static void stop_allow_listener(void)
+{
+	if (allow_pid > 0) {
+		kill(allow_pid, SIGKILL);
+		waitpid(allow_pid, NULL, 0);
+	}
+	allow_pid = 0;
+}
+
+/*
+ * A pre-content group with the journal's filesystem mark on @path:
+ * FAN_PRE_MODIFY, or FAN_PRE_ACCESS where the kernel has no FAN_PRE_MODIFY
+ * (EINVAL).  journal_mask says which.  Returns the group's fd or -1.
+ */
+static int journal_group(const char *path)
+{
+	int fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
+			       O_RDONLY | O_LARGEFILE);
+
+	if (fd < 0)
+		return -1;
+	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  journal_mask, AT_FDCWD, path)) {
+		if (errno != EINVAL || journal_mask != FAN_PRE_MODIFY)
+			goto fail;
+		journal_mask = FAN_PRE_ACCESS;
+		if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				  journal_mask, AT_FDCWD, path))
+			goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* (f) writes with no group, then with a change journal elsewhere */
+static int write_other_fs(void)
+{
+	char file[128];
+	double f;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/wfile", mnt_a);
+	if (make_file(file, 64 * 1024, 0))
+		return -1;
+	f = write_cost(file, NR_READS);
+	if (f < 0)
+		return -1;
+	printf("f_write_no_group_ns %.1f\n", f);
+
+	fd = journal_group(mnt_b);
+	if (fd < 0 || start_allow_listener(fd))
+		return -1;
+	printf("f_other_fs_mask 0x%llx\n", (unsigned long long)journal_mask);
+	f = write_cost(file, NR_READS);
+	if (f < 0)
+		return -1;
+	printf("f_write_other_fs_ns %.1f\n", f);
+	if (*allow_events)
+		printf("# %ld events on a filesystem that should raise none\n",
+		       *allow_events);
+	stop_allow_listener();
+	close(fd);
+	return 0;
+}
+
+/* A writer of (g): 4 KiB writes over the first 64 KiB of its file */
+struct writer {
+	pthread_t thread;
+	int fd;
+	int err;
+};
+
+static void *writer(void *arg)
+{
+	struct writer *w = arg;
+	char buf[PG];
+	long i;
+
+	memset(buf, 'w', sizeof(buf));
+	for (i = 0; !__atomic_load_n(&writers_stop, __ATOMIC_RELAXED); i++)
+		if (pwrite(w->fd, buf, PG, (i % 16) * PG) != PG) {
+			w->err = errno;
+			break;
+		}
+	return NULL;
+}
+
+/*
+ * Mean ns per FAN_IOC_WRITE_BARRIER on the journal @fd over NR_BARRIERS
+ * calls, after NR_BARRIERS / 10 more, while @nr writers write to files
+ * w0, w1, ... of mnt_d.  *@writes: the writes allowed in the timed calls.
+ */
+static double barrier_cost(int fd, int nr, long *writes)
+{
+	struct writer w[MAX_WRITERS];
+	char path[128];
+	double t0, t1;
+	int i, n, err = 0;
+	long ev;
+
+	__atomic_store_n(&writers_stop, 0, __ATOMIC_RELAXED);
+	for (n = 0; n < nr; n++) {
+		snprintf(path, sizeof(path), "%s/w%d", mnt_d, n);
+		w[n].err = 0;
+		w[n].fd = open(path, O_WRONLY);
+		if (w[n].fd < 0) {
+			err = errno;
+			break;
+		}
+		err = pthread_create(&w[n].thread, NULL, writer, &w[n]);
+		if (err) {
+			close(w[n].fd);
+			break;
+		}
+	}
+	for (i = 0; !err && i < NR_BARRIERS / 10; i++)
+		if (ioctl(fd, FAN_IOC_WRITE_BARRIER, 0))
+			err = errno;
+	ev = *allow_events;
+	t0 = now_ns();
+	for (i = 0; !err && i < NR_BARRIERS; i++)
+		if (ioctl(fd, FAN_IOC_WRITE_BARRIER, 0))
+			err = errno;
+	t1 = now_ns();
+	*writes = *allow_events - ev;
+	__atomic_store_n(&writers_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].err && !err)
+			err = w[i].err;
+		fsync(w[i].fd);
+		close(w[i].fd);
+	}
+	errno = err;
+	return err ? -1 : (t1 - t0) / NR_BARRIERS;
+}
+
+/*
+ * (g) the change journal on the filesystem written: an allowed write, and
+ * the journal's write barrier with writers in flight.
+ */
+static int write_barrier(void)
+{
+	static const int nr_writers[] = { 0, 1, 4, MAX_WRITERS, -1 };
+	char path[128];
+	long writes;
+	double g;
+	int fd, i;
+
+	/* Before the mark: make_file()'s O_TRUNC would raise an event */
+	for (i = 0; i < MAX_WRITERS; i++) {
+		snprintf(path, sizeof(path), "%s/w%d", mnt_d, i);
+		if (make_file(path, 64 * 1024, 0))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/file", mnt_d);
+	if (make_file(path, 64 * 1024, 0))
+		return -1;
+	fd = journal_group(mnt_d);
+	if (fd < 0 || start_allow_listener(fd))
+		return -1;
+	g = write_cost(path, NR_ALLOWED);
+	if (g < 0)
+		return -1;
+	printf("g_write_allowed_ns %.1f\n", g);
+	/* write_cost_fd() writes nr / 20 before its rounds */
+	if (*allow_events != NR_ALLOWED / 20 + NR_ROUNDS * NR_ALLOWED)
+		printf("# %ld events for %d allowed writes\n", *allow_events,
+		       NR_ALLOWED / 20 + NR_ROUNDS * NR_ALLOWED);
+
+	if (ioctl(fd, FAN_IOC_WRITE_BARRIER, 0)) {
+		printf("# no write barrier: %m\n");
+		for (i = 0; nr_writers[i] >= 0; i++)
+			printf("g_barrier_ns_%d n/a\n", nr_writers[i]);
+	} else {
+		for (i = 0; nr_writers[i] >= 0; i++) {
+			g = barrier_cost(fd, nr_writers[i], &writes);
+			if (g < 0) {
+				fprintf(stderr, "bench: barrier, %d writers: %m\n",
+					nr_writers[i]);
+				return -1;
+			}
+			printf("g_barrier_ns_%d %.1f\n", nr_writers[i], g);
+			printf("# g_barrier_ns_%d: %ld writes allowed meanwhile\n",
+			       nr_writers[i], writes);
+		}
+	}
+	stop_allow_listener();
+	close(fd);
+	if (umount(mnt_d))
+		printf("# umount %s: %m\n", mnt_d);
+	return 0;
+}
+
 static void cleanup(void)
 {
 	char cmd[512];
 
+	stop_allow_listener();
+	if (mnt_d[0])
+		umount2(mnt_d, MNT_DETACH);
 	if (listener_pid > 0) {
 		kill(listener_pid, SIGKILL);
 		waitpid(listener_pid, NULL, 0);
@@ -363,9 +686,12 @@ int main(void)
 	snprintf(mnt_b, sizeof(mnt_b), "%s/b", dir);
 	snprintf(img_a, sizeof(img_a), "%s/a.img", dir);
 	snprintf(img_b, sizeof(img_b), "%s/b.img", dir);
-	if (mkdir(mnt_a, 0755) || mkdir(mnt_b, 0755) ||
+	snprintf(mnt_d, sizeof(mnt_d), "%s/d", dir);
+	snprintf(img_d, sizeof(img_d), "%s/d.img", dir);
+	if (mkdir(mnt_a, 0755) || mkdir(mnt_b, 0755) || mkdir(mnt_d, 0755) ||
 	    fan_mount_ext4(img_a, mnt_a, "64M") ||
-	    fan_mount_ext4(img_b, mnt_b, "64M")) {
+	    fan_mount_ext4(img_b, mnt_b, "64M") ||
+	    fan_mount_ext4(img_d, mnt_d, "64M")) {
 		fprintf(stderr, "bench: cannot mount ext4: %m\n");
 		return 1;
 	}
@@ -378,6 +704,17 @@ int main(void)
 	/* (a) no group at all */
 	a = read_cost(file);
 	printf("a_no_group_ns %.1f\n", a);
+
+	/* (f) and (g), the write path, while no group is left from (b) on */
+	allow_events = mmap(NULL, sizeof(*allow_events),
+			    PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (allow_events == MAP_FAILED)
+		return 1;
+	if (write_other_fs() || write_barrier()) {
+		fprintf(stderr, "bench: write path: %m\n");
+		return 1;
+	}
 
 	/* (b) a pre-content group watching another filesystem */
 	fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
