@@ -14,7 +14,7 @@
  *                                        daemon of JOURNAL if there is one
  *   fanotify-journal rotate JOURNAL      close the open checkpoint
  *   fanotify-journal changes JOURNAL N   files changed in checkpoints N to
- *                                        the last closed one
+ *                                        the last closed one: handle, path
  *   fanotify-journal stop JOURNAL        close the open checkpoint and exit
  *
  * Checkpoints.  A checkpoint is one fanotify group with a filesystem mark
@@ -67,17 +67,19 @@
  *   closed (/proc/PID/fd), but one written and closed before it looked
  *   is missed;
  * - the kernel lacks FAN_MARK_SYNC or the barrier (or -u was given to
- *   show what happens without them): every rotation may lose changes.
+ *   show what happens without them, or -B for FAN_MARK_SYNC alone, the
+ *   proof of concept's handover): every rotation may lose changes.
  *   Such a rotation is the one those kernels allow: add, remove, drain,
  *   close.  Without FAN_PRE_MODIFY the journal records FAN_PRE_ACCESS
  *   events, reads included.
  *
  * What it does not promise: writes through a shared mapping that was made
  * without PROT_WRITE and made writable with mprotect() raise no event;
- * writes by kernel threads (nfsd) are not waited for by the barrier.  It
- * records a file once per checkpoint, but answers every event: an ignore
- * mark would save the round trip, but a modification that raises no event
- * is not counted by the barrier.
+ * writes by kernel threads (nfsd) are not waited for by the barrier; it
+ * tells the filesystem's files by st_dev, which does not cover btrfs
+ * subvolumes other than FS's.  It records a file once per checkpoint, but
+ * answers every event: an ignore mark would save the round trip, but a
+ * modification that raises no event is not counted by the barrier.
  *
  * The checkpoint files JOURNAL/cp-N are text: "opened NS", "closed NS"
  * (CLOCK_MONOTONIC), "M HANDLE PATH" for each file, "C HANDLE PATH" for
@@ -105,6 +107,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -135,9 +138,8 @@ static const char *fs_path;	/* FS */
 static dev_t fs_dev;
 static __u64 event_mask = FAN_PRE_MODIFY;
 static bool unsafe;		/* no FAN_MARK_SYNC, no barrier */
+static bool no_barrier;		/* -B */
 static int ctl_fd = -1;
-/* Files open for writing since before the filesystem had a watcher */
-static struct fileset unannounced;
 
 static void die(const char *fmt, ...)
 {
@@ -166,6 +168,9 @@ struct fileset {
 	char **slot;
 	size_t size, count;
 };
+
+/* Files open for writing since before the filesystem had a watcher */
+static struct fileset unannounced;
 
 static size_t hash(const char *s)
 {
@@ -217,6 +222,22 @@ static bool set_add(struct fileset *set, const char *rec)
 		die("out of memory");
 	set->count++;
 	return true;
+}
+
+/* Adds rec, or replaces the record of its handle (a newer path) */
+static void set_put(struct fileset *set, const char *rec)
+{
+	size_t i;
+
+	if (set_add(set, rec))
+		return;
+	for (i = hash(rec) % set->size; !same_key(set->slot[i], rec);
+	     i = (i + 1) % set->size)
+		;
+	free(set->slot[i]);
+	set->slot[i] = strdup(rec);
+	if (!set->slot[i])
+		die("out of memory");
 }
 
 static bool set_has(struct fileset *set, const char *rec)
@@ -317,6 +338,16 @@ static void cp_unvouched(struct checkpoint *cp, const char *reason)
 		cp->id, reason);
 }
 
+/*
+ * A rotation that failed leaves the next checkpoint short too: what it
+ * should have carried, or a modification that lands after the close.
+ */
+static void cp_unvouched_both(struct checkpoint *cp, const char *reason)
+{
+	cp_unvouched(cp, reason);
+	cp_line(cp, "next-unvouched %s", reason);
+}
+
 static void cp_open(struct checkpoint *cp, unsigned long id,
 		    unsigned long long opened)
 {
@@ -391,6 +422,25 @@ static unsigned long last_checkpoint(bool *open)
 	return last;
 }
 
+/* The highest id of a closed checkpoint (during a rotation, two are open) */
+static unsigned long last_closed(void)
+{
+	unsigned long id, last = 0;
+	struct dirent *d;
+	DIR *dir;
+	int n;
+
+	dir = opendir(jdir);
+	if (!dir)
+		die("%s:", jdir);
+	while ((d = readdir(dir)))
+		if (sscanf(d->d_name, "cp-%lu%n", &id, &n) == 1 &&
+		    !d->d_name[n] && id > last)
+			last = id;
+	closedir(dir);
+	return last;
+}
+
 /* Groups and events */
 
 static int group_new(void)
@@ -440,7 +490,7 @@ static int serve(int fd, struct checkpoint *cp, struct fileset *carry)
 
 			events++;
 			if (ev->mask & FAN_Q_OVERFLOW) {
-				cp_unvouched(cp, "event queue overflow");
+				cp_unvouched_both(cp, "event queue overflow");
 				continue;
 			}
 			if (ev->fd < 0)
@@ -450,7 +500,7 @@ static int serve(int fd, struct checkpoint *cp, struct fileset *carry)
 				if (carry)
 					set_add(carry, rec);
 			} else {
-				cp_unvouched(cp, "a modified file has no handle");
+				cp_unvouched_both(cp, "a modified file has no handle");
 			}
 			/* Allowed only once recorded */
 			if (write(fd, &resp, sizeof(resp)) != sizeof(resp))
@@ -470,15 +520,15 @@ static bool write_barrier(int fd, struct checkpoint *cp)
 {
 	int ret;
 
-	if (unsafe)
+	if (unsafe || no_barrier)
 		return true;
 	alarm(BARRIER_TIMEOUT);
 	ret = ioctl(fd, FAN_IOC_WRITE_BARRIER, 0);
 	alarm(0);
 	if (!ret)
 		return true;
-	cp_unvouched(cp, errno == EINTR ? "the barrier timed out" :
-		     "the barrier failed");
+	cp_unvouched_both(cp, errno == EINTR ? "the barrier timed out" :
+			  "the barrier failed");
 	return false;
 }
 
@@ -487,16 +537,16 @@ static void scan_shared_mappings(struct fileset *set, struct checkpoint *cp)
 {
 	char path[300], line[PATH_MAX + 128];
 	char rec[2 * MAX_HANDLE_SZ + PATH_MAX + 16];
+	unsigned long start, end;
 	unsigned int major, minor;
 	struct dirent *d;
 	char perms[8];
 	DIR *proc;
 	FILE *maps;
-	int n;
 
 	proc = opendir("/proc");
 	if (!proc) {
-		cp_unvouched(cp, "cannot list processes");
+		cp_unvouched_both(cp, "cannot list processes");
 		return;
 	}
 	while ((d = readdir(proc))) {
@@ -507,19 +557,21 @@ static void scan_shared_mappings(struct fileset *set, struct checkpoint *cp)
 		if (!maps)
 			continue;	/* gone */
 		while (fgets(line, sizeof(line), maps)) {
-			char *file;
-
-			if (sscanf(line, "%*x-%*x %7s %*x %x:%x %*u %n",
-				   perms, &major, &minor, &n) != 3 ||
+			if (sscanf(line, "%lx-%lx %7s %*x %x:%x", &start, &end,
+				   perms, &major, &minor) != 5 ||
 			    perms[3] != 's' ||
 			    makedev(major, minor) != fs_dev)
 				continue;
-			file = line + n;
-			file[strcspn(file, "\n")] = 0;
-			if (describe(AT_FDCWD, file, rec, sizeof(rec)))
+			/*
+			 * The file itself, not the path maps shows, which is
+			 * relative to that process's root.
+			 */
+			snprintf(path, sizeof(path), "/proc/%s/map_files/%lx-%lx",
+				 d->d_name, start, end);
+			if (describe(AT_FDCWD, path, rec, sizeof(rec)))
 				set_add(set, rec);
-			else if (errno != ENOENT)	/* unlinked */
-				cp_unvouched(cp, "a mapped file has no handle");
+			else if (errno != ENOENT)	/* unmapped meanwhile */
+				cp_unvouched_both(cp, "a mapped file has no handle");
 		}
 		fclose(maps);
 	}
@@ -539,7 +591,7 @@ static void scan_open_writers(struct fileset *set, struct fileset *only,
 
 	proc = opendir("/proc");
 	if (!proc) {
-		cp_unvouched(cp, "cannot list processes");
+		cp_unvouched_both(cp, "cannot list processes");
 		return;
 	}
 	while ((p = readdir(proc))) {
@@ -573,8 +625,11 @@ static void scan_open_writers(struct fileset *set, struct fileset *only,
 				continue;
 			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
 				 p->d_name, f->d_name);
-			if (!describe(AT_FDCWD, path, rec, sizeof(rec)))
-				continue;	/* closed meanwhile */
+			if (!describe(AT_FDCWD, path, rec, sizeof(rec))) {
+				if (errno != ENOENT)	/* closed meanwhile */
+					cp_unvouched_both(cp, "an open file has no handle");
+				continue;
+			}
 			if (!only || set_has(only, rec))
 				set_add(set, rec);
 		}
@@ -613,14 +668,28 @@ static int ctl_connect(void)
 static void ctl_listen(void)
 {
 	struct sockaddr_un addr;
+	mode_t mask;
 
 	ctl_addr(&addr);
 	unlink(addr.sun_path);
 	ctl_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			0);
+	/* Only its owner (root) may rotate or stop the journal */
+	mask = umask(077);
 	if (ctl_fd < 0 || bind(ctl_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    listen(ctl_fd, 8))
 		die("control socket %s:", addr.sun_path);
+	umask(mask);
+}
+
+/*
+ * Where the events the old group allows during a rotation go besides its
+ * checkpoint.  Without the barrier (-u, -B, a kernel without it), the
+ * rotation is the handover alone: they are not carried.
+ */
+static struct fileset *late_carry(struct checkpoint *cp)
+{
+	return unsafe || no_barrier ? NULL : &cp->carry;
 }
 
 /*
@@ -653,16 +722,14 @@ static void prepare(int b, struct checkpoint *cp)
 static void hand_over(int *b, struct checkpoint *cp, const char *how)
 {
 	if (group_mark(*b, FAN_MARK_REMOVE))
-		cp_unvouched(cp, "unmarking failed");
-	/*
-	 * Without the barrier (-u, or a kernel without it), this is the
-	 * rotation such a kernel allows: what B allows now is not carried.
-	 */
-	if (serve(*b, cp, unsafe ? NULL : &cp->carry) < 0)
-		cp_unvouched(cp, "reading events failed");
+		cp_unvouched_both(cp, "unmarking failed");
+	if (serve(*b, cp, late_carry(cp)) < 0)
+		cp_unvouched_both(cp, "reading events failed");
 	write_barrier(*b, cp);
 	if (unsafe)
 		cp_unvouched(cp, "rotated without FAN_MARK_SYNC and barrier");
+	else if (no_barrier)
+		cp_unvouched(cp, "rotated without the barrier");
 	close(*b);
 	*b = -1;
 	cp_close(cp, how);
@@ -696,6 +763,8 @@ static void load_carry(struct checkpoint *cp, unsigned long id)
 			cp_record(cp, line + 2);
 		else if (!strncmp(line, "S ", 2))
 			set_add(&unannounced, line + 2);
+		else if (!strncmp(line, "next-unvouched ", 15))
+			cp_unvouched(cp, line + 15);
 	}
 	fclose(f);
 }
@@ -733,6 +802,7 @@ static ssize_t recv_within(int conn, char *msg, size_t len, int timeout)
 	struct pollfd pfd = { .fd = conn, .events = POLLIN };
 	ssize_t n;
 
+	msg[0] = 0;
 	if (poll(&pfd, 1, timeout * 1000) != 1)
 		return -1;
 	n = recv(conn, msg, len - 1, 0);
@@ -746,7 +816,7 @@ static ssize_t recv_within(int conn, char *msg, size_t len, int timeout)
  * new group's events meanwhile.  Returns the group; *closed is the id the
  * old daemon closed, 0 if it did not hand over.
  */
-static int take_over(int conn, struct checkpoint *cp, unsigned long id,
+static int take_over(int conn, struct checkpoint *cp, unsigned long *open,
 		     unsigned long *closed)
 {
 	unsigned long long deadline;
@@ -756,9 +826,10 @@ static int take_over(int conn, struct checkpoint *cp, unsigned long id,
 	*closed = 0;
 	if (send(conn, "prepare", 7, MSG_NOSIGNAL) != 7 ||
 	    recv_within(conn, msg, sizeof(msg), HANDOVER_TIMEOUT) <= 0 ||
-	    strcmp(msg, "ready"))
-		return start_group(cp, id);
-	fd = start_group(cp, id);
+	    sscanf(msg, "ready %lu", open) != 1)
+		return -1;
+	/* Its checkpoint id, now that it rotates no more */
+	fd = start_group(cp, *open + 1);
 	if (send(conn, "handover", 8, MSG_NOSIGNAL) != 8)
 		return fd;
 	deadline = now_ns() + HANDOVER_TIMEOUT * 1000000000ULL;
@@ -793,7 +864,7 @@ static bool give_over(int *group, struct checkpoint *cp, int conn)
 	char msg[64];
 
 	prepare(*group, cp);
-	ctl_reply(conn, "ready");
+	ctl_reply(conn, "ready %lu", cp->id);
 	while (now_ns() < deadline) {
 		struct pollfd pfd[2] = {
 			{ .fd = *group, .events = POLLIN },
@@ -803,7 +874,7 @@ static bool give_over(int *group, struct checkpoint *cp, int conn)
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
 			die("poll:");
 		if (pfd[0].revents)
-			serve(*group, cp, &cp->carry);
+			serve(*group, cp, late_carry(cp));
 		if (!pfd[1].revents)
 			continue;
 		if (recv_within(conn, msg, sizeof(msg), 0) <= 0 ||
@@ -864,15 +935,17 @@ static void journal_id(char *id, size_t len, bool create)
 static int cmd_run(void)
 {
 	struct sigaction alarm_action = { .sa_handler = on_alarm };
-	struct checkpoint cp;
+	bool was_open, handed = false;
+	char jid[64], lock[PATH_MAX];
 	struct stat fs_st, j_st;
-	unsigned long last, id;
-	bool open, handed = false;
-	int group, conn;
-	char jid[64];
+	int group, conn, lock_fd;
+	struct checkpoint cp;
+	unsigned long last;
 
-	if (stat(fs_path, &fs_st) || stat(jdir, &j_st))
+	if (stat(fs_path, &fs_st))
 		die("%s:", fs_path);
+	if (stat(jdir, &j_st))
+		die("%s:", jdir);
 	/* Writing the journal would raise events that wait for itself */
 	if (fs_st.st_dev == j_st.st_dev)
 		die("the journal must be on another filesystem than %s",
@@ -900,37 +973,54 @@ static int cmd_run(void)
 		fprintf(stderr, "fanotify-journal: no FAN_MARK_SYNC: %s\n",
 			"every rotation may lose changes");
 		unsafe = true;
-	} else if (!unsafe && ioctl(group, FAN_IOC_WRITE_BARRIER, 0)) {
+	} else if (!unsafe && ioctl(group, FAN_IOC_WRITE_BARRIER, 1) &&
+		   errno != EINVAL) {
+		/* EINVAL for the argument: it has the barrier, and did not wait */
 		fprintf(stderr, "fanotify-journal: no write barrier: %s\n",
 			"every rotation may lose changes");
 		unsafe = true;
 	}
 	close(group);
 
-	last = last_checkpoint(&open);
-	id = last + 1;
-	conn = open ? ctl_connect() : -1;
-	if (conn >= 0) {
+	/* Held while a daemon runs: a dead one's checkpoint can be recovered */
+	snprintf(lock, sizeof(lock), "%s/lock", jdir);
+	lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		die("%s:", lock);
+	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
 		/* A running daemon: take over from it */
-		unsigned long closed;
+		unsigned long old = 0, closed = 0;
+		int tries;
 
-		group = take_over(conn, &cp, id, &closed);
+		/* It may not listen yet */
+		for (tries = 0; (conn = ctl_connect()) < 0 && tries < 300; tries++)
+			usleep(100000);
+		group = conn < 0 ? -1 : take_over(conn, &cp, &old, &closed);
+		if (group < 0)
+			die("a daemon runs for %s and does not hand over", jdir);
 		close(conn);
-		handed = closed == last;
+		handed = closed && closed == old;
 		if (handed)
 			load_carry(&cp, closed);
 		else
 			cp_line(&cp, "gap-before the old daemon did not hand over");
-	} else if (open) {
-		group = start_group(&cp, id);
-		recover(last);
-		cp_line(&cp, "gap-before the daemon of checkpoint %lu died",
-			last);
+		/* It exits once it has handed over */
+		for (tries = 0; flock(lock_fd, LOCK_EX | LOCK_NB) && tries < 300;
+		     tries++)
+			usleep(100000);
+		if (tries == 300)
+			cp_unvouched(&cp, "the old daemon did not exit");
 	} else {
-		group = start_group(&cp, id);
-		if (last)
+		last = last_checkpoint(&was_open);
+		group = start_group(&cp, last + 1);
+		if (was_open) {
+			recover(last);
+			cp_line(&cp, "gap-before the daemon of checkpoint %lu died",
+				last);
+		} else if (last) {
 			cp_line(&cp, "gap-before no daemon ran since checkpoint %lu",
 				last);
+		}
 	}
 	if (!handed) {
 		size_t i;
@@ -973,8 +1063,8 @@ static int cmd_run(void)
 		conn = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0)
 			continue;
-		/* A client that sends nothing holds up no event */
-		recv_within(conn, msg, sizeof(msg), 5);
+		/* A client that sends nothing holds up events for 5 s at most */
+		recv_within(conn, msg, sizeof(msg), 5);	/* "" if none */
 		if (!strcmp(msg, "rotate")) {
 			ctl_reply(conn, "closed %lu", rotate(&group, &cp));
 			fflush(cp.file);
@@ -985,8 +1075,8 @@ static int cmd_run(void)
 			unsigned long closed = cp.id;
 
 			close(ctl_fd);
-			close(group);
-			cp_close(&cp, "stopped");
+			/* Steps 2-5, with no group to hand over to */
+			hand_over(&group, &cp, "stopped");
 			ctl_reply(conn, "closed %lu", closed);
 			return 0;
 		}
@@ -1021,14 +1111,11 @@ static int cmd_changes(unsigned long first)
 	char path[PATH_MAX], line[PATH_MAX + 2 * MAX_HANDLE_SZ + 16];
 	unsigned long id, last;
 	char jid[64];
-	bool open;
 	size_t i;
 
 	journal_id(jid, sizeof(jid), false);
 	printf("journal %s\n", jid);
-	last = last_checkpoint(&open);
-	if (open)
-		last--;
+	last = last_closed();
 	if (first == 0 || first > last) {
 		printf("rescan needed: no closed checkpoint %lu (last closed: %lu)\n",
 		       first, last);
@@ -1051,14 +1138,14 @@ static int cmd_changes(unsigned long first)
 				return 2;
 			}
 			if (!strncmp(line, "M ", 2))
-				set_add(&all, line + 2);
+				set_put(&all, line + 2);
 		}
 		fclose(f);
 	}
 	printf("checkpoints %lu-%lu\n", first, last);
 	for (i = 0; i < all.size; i++)
 		if (all.slot[i])
-			printf("%s\n", strchr(all.slot[i], ' ') + 1);
+			printf("%s\n", all.slot[i]);
 	set_clear(&all);
 	return 0;
 }
@@ -1066,10 +1153,11 @@ static int cmd_changes(unsigned long first)
 static void bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: fanotify-journal [-u] run JOURNAL FS\n"
+		"usage: fanotify-journal [-u|-B] run JOURNAL FS\n"
 		"       fanotify-journal rotate|stop JOURNAL\n"
 		"       fanotify-journal changes JOURNAL N\n"
-		"  -u  rotate without FAN_MARK_SYNC and barrier (loses changes)\n");
+		"  -u  rotate without FAN_MARK_SYNC and barrier (loses changes)\n"
+		"  -B  rotate with FAN_MARK_SYNC alone (loses changes)\n");
 	exit(1);
 }
 
@@ -1077,10 +1165,13 @@ int main(int argc, char *argv[])
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "u")) != -1) {
-		if (opt != 'u')
+	while ((opt = getopt(argc, argv, "uB")) != -1) {
+		if (opt == 'u')
+			unsafe = true;
+		else if (opt == 'B')
+			no_barrier = true;
+		else
 			bad_usage();
-		unsafe = true;
 	}
 	argc -= optind;
 	argv += optind;
