@@ -217,7 +217,8 @@ static unsigned long long version_of(int file)
 	if (pread(backup_fd[file], &hdr, sizeof(hdr), VOFF) != sizeof(hdr) ||
 	    fstat(backup_fd[file], &st))
 		fail("reading w%d/f%d", file / FILES, file % FILES);
-	return st.st_size - BASE_SIZE > hdr ? st.st_size - BASE_SIZE : hdr;
+	return (unsigned long long)st.st_size - BASE_SIZE > hdr ?
+	       (unsigned long long)st.st_size - BASE_SIZE : hdr;
 }
 
 /* Reads every closed checkpoint not read yet; returns how many */

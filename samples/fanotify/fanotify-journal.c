@@ -504,7 +504,7 @@ static int serve(int fd, struct checkpoint *cp, struct fileset *carry)
 			}
 			/* Allowed only once recorded */
 			if (write(fd, &resp, sizeof(resp)) != sizeof(resp))
-				cp_unvouched(cp, "answering an event failed");
+				cp_unvouched_both(cp, "answering an event failed");
 			close(ev->fd);
 		}
 	}
@@ -812,11 +812,15 @@ static ssize_t recv_within(int conn, char *msg, size_t len, int timeout)
 
 /*
  * A new daemon: asks the running one (connected on conn) to get ready,
- * starts the group of checkpoint id, and asks it to hand over, serving the
- * new group's events meanwhile.  Returns the group; *closed is the id the
- * old daemon closed, 0 if it did not hand over.
+ * starts the group of the checkpoint after the old one's (*old), and asks
+ * it to hand over, serving the new group's events meanwhile.  Returns the
+ * group, -1 if the old daemon did not get ready; *closed is the id the
+ * old daemon closed, 0 if it did not hand over.  Start one new daemon at
+ * a time: a third one that finds the lock free between the old daemon's
+ * exit and the new one's flock() would take the new one's checkpoint for
+ * a dead daemon's.
  */
-static int take_over(int conn, struct checkpoint *cp, unsigned long *open,
+static int take_over(int conn, struct checkpoint *cp, unsigned long *old,
 		     unsigned long *closed)
 {
 	unsigned long long deadline;
@@ -826,10 +830,10 @@ static int take_over(int conn, struct checkpoint *cp, unsigned long *open,
 	*closed = 0;
 	if (send(conn, "prepare", 7, MSG_NOSIGNAL) != 7 ||
 	    recv_within(conn, msg, sizeof(msg), HANDOVER_TIMEOUT) <= 0 ||
-	    sscanf(msg, "ready %lu", open) != 1)
+	    sscanf(msg, "ready %lu", old) != 1)
 		return -1;
 	/* Its checkpoint id, now that it rotates no more */
-	fd = start_group(cp, *open + 1);
+	fd = start_group(cp, *old + 1);
 	if (send(conn, "handover", 8, MSG_NOSIGNAL) != 8)
 		return fd;
 	deadline = now_ns() + HANDOVER_TIMEOUT * 1000000000ULL;
@@ -932,6 +936,46 @@ static void journal_id(char *id, size_t len, bool create)
 	snprintf(id, len, "%016llx", r);
 }
 
+/*
+ * Takes the lock within 30 s, serving group's events meanwhile if given;
+ * false if another daemon still holds it.
+ */
+static bool take_lock(int lock_fd, int group, struct checkpoint *cp)
+{
+	struct pollfd pfd = { .fd = group, .events = POLLIN };
+	int tries;
+
+	for (tries = 0; tries < 300; tries++) {
+		if (!flock(lock_fd, LOCK_EX | LOCK_NB))
+			return true;
+		if (group < 0)
+			usleep(100000);
+		else if (poll(&pfd, 1, 100) > 0)
+			serve(group, cp, NULL);
+	}
+	return false;
+}
+
+/*
+ * Takes the lock, or connects to the daemon that holds it (which may not
+ * listen yet, or be stopping): true with the lock, false with *conn.
+ */
+static bool take_lock_or_connect(int lock_fd, int *conn)
+{
+	int tries;
+
+	for (tries = 0; tries < 300; tries++) {
+		if (!flock(lock_fd, LOCK_EX | LOCK_NB))
+			return true;
+		*conn = ctl_connect();
+		if (*conn >= 0)
+			return false;
+		usleep(100000);
+	}
+	die("a daemon holds %s/lock and does not answer", jdir);
+	return false;
+}
+
 static int cmd_run(void)
 {
 	struct sigaction alarm_action = { .sa_handler = on_alarm };
@@ -987,28 +1031,25 @@ static int cmd_run(void)
 	lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0)
 		die("%s:", lock);
-	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	if (!take_lock_or_connect(lock_fd, &conn)) {
 		/* A running daemon: take over from it */
 		unsigned long old = 0, closed = 0;
-		int tries;
+		char path[PATH_MAX];
 
-		/* It may not listen yet */
-		for (tries = 0; (conn = ctl_connect()) < 0 && tries < 300; tries++)
-			usleep(100000);
-		group = conn < 0 ? -1 : take_over(conn, &cp, &old, &closed);
+		group = take_over(conn, &cp, &old, &closed);
+		close(conn);
 		if (group < 0)
 			die("a daemon runs for %s and does not hand over", jdir);
-		close(conn);
-		handed = closed && closed == old;
-		if (handed)
-			load_carry(&cp, closed);
-		else
-			cp_line(&cp, "gap-before the old daemon did not hand over");
-		/* It exits once it has handed over */
-		for (tries = 0; flock(lock_fd, LOCK_EX | LOCK_NB) && tries < 300;
-		     tries++)
-			usleep(100000);
-		if (tries == 300)
+		if (!closed || closed != old) {
+			/* It went back to work: leave it the journal */
+			close(group);
+			unlink(jpath(path, sizeof(path), "cp-%lu.open", cp.id));
+			die("the daemon of %s did not hand over", jdir);
+		}
+		handed = true;
+		load_carry(&cp, closed);
+		/* It exits once it has handed over; serve writers meanwhile */
+		if (!take_lock(lock_fd, group, &cp))
 			cp_unvouched(&cp, "the old daemon did not exit");
 	} else {
 		last = last_checkpoint(&was_open);

@@ -715,6 +715,12 @@ int main(void)
 		fprintf(stderr, "bench: write path: %m\n");
 		return 1;
 	}
+	/*
+	 * Let the work (g) left behind (SRCU grace periods of its barriers,
+	 * the freeing of its group and marks, the unmount) finish before
+	 * (b) counts instructions.
+	 */
+	sleep(2);
 
 	/* (b) a pre-content group watching another filesystem */
 	fan_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC,
