@@ -174,8 +174,10 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * rcu_sync_enter()), when writers still get in.  Where the kernel shows
  * no usable stack (7.3's /proc/<pid>/stack can come back empty or with a
  * single frame), settle for the freezer sleeping uninterruptibly in the
- * kernel for a second: longer than any of those earlier waits takes when
- * nothing holds them up.
+ * kernel for 300 ms: far longer than any of those earlier waits takes
+ * when nothing holds them up (a grace period is a few jiffies), and well
+ * inside the one-second bound after which a freezer without retries
+ * gives up.
  */
 static char task_state(int tid)
 {
@@ -213,7 +215,7 @@ static bool wait_freezer_waits_for_writers(int tid, int ms)
 		if (!strstr(buf, "percpu_down_write") && task_state(tid) == 'D') {
 			if (!d_since)
 				d_since = now_ms();
-			else if (now_ms() - d_since >= 1000)
+			else if (now_ms() - d_since >= 300)
 				return true;
 		} else {
 			d_since = 0;
