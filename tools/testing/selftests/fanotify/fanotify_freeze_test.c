@@ -167,18 +167,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_open(req, fi);
 }
 
-/*
- * Wait (bounded) until the freezer @tid waits for the writers of fsA:
- * percpu_down_write() is on its kernel stack, past rcu_sync_enter().
- * Before that it may sleep elsewhere (s_umount, the RCU grace period of
- * rcu_sync_enter()), when writers still get in.  Where the kernel shows
- * no usable stack (7.3's /proc/<pid>/stack can come back empty or with a
- * single frame), settle for the freezer sleeping uninterruptibly in the
- * kernel for 300 ms: far longer than any of those earlier waits takes
- * when nothing holds them up (a grace period is a few jiffies), and well
- * inside the one-second bound after which a freezer without retries
- * gives up.
- */
+/* The state letter of task @tid ('R', 'S', 'D', ...), 0 if unknown. */
 static char task_state(int tid)
 {
 	char path[64], buf[512], *p;
@@ -197,6 +186,18 @@ static char task_state(int tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/*
+ * Wait (bounded) until the freezer @tid waits for the writers of fsA:
+ * percpu_down_write() is on its kernel stack, past rcu_sync_enter().
+ * Before that it may sleep elsewhere (s_umount, the RCU grace period of
+ * rcu_sync_enter()), when writers still get in.  Where the kernel shows
+ * no usable stack (7.3's /proc/<pid>/stack can come back empty or with a
+ * single frame), settle for the freezer sleeping uninterruptibly in the
+ * kernel for 300 ms, unless its stack names one of those earlier waits:
+ * far longer than they take when nothing holds them up (a grace period
+ * is a few jiffies), and well inside the one-second bound after which a
+ * freezer without retries gives up.
+ */
 static bool wait_freezer_waits_for_writers(int tid, int ms)
 {
 	char path[64], buf[4096];
@@ -212,7 +213,9 @@ static bool wait_freezer_waits_for_writers(int tid, int ms)
 		buf[n > 0 ? n : 0] = 0;
 		if (strstr(buf, "percpu_down_write") && !strstr(buf, "rcu_sync"))
 			return true;
-		if (!strstr(buf, "percpu_down_write") && task_state(tid) == 'D') {
+		if (!strstr(buf, "percpu_down_write") && !strstr(buf, "rcu_sync") &&
+		    !strstr(buf, "wait_rcu_gp") && !strstr(buf, "rwsem_down_write") &&
+		    task_state(tid) == 'D') {
 			if (!d_since)
 				d_since = now_ms();
 			else if (now_ms() - d_since >= 300)
