@@ -17,6 +17,10 @@ PATCHES=$LINEDIR/patches
 # Kconfig fragments, in order; the last one that names an option decides.
 FRAGMENTS="$TOP/Kconfig.fragment"
 [ "$LINE" = mainline ] || FRAGMENTS="$FRAGMENTS $LINEDIR/Kconfig.fragment"
+# The KUnit suites make check requires: a line's own list when it has one
+# (a backport may lack a suite the series adds).
+KUNIT_LIST=$TOP/scripts/kunit-suites
+[ -f "$LINEDIR/kunit-suites" ] && KUNIT_LIST=$LINEDIR/kunit-suites
 APT_DIR=$TOP/build/apt		# private apt state for scripts/get-base, scripts/deps
 KSRC=${KSRC:-$BUILD/linux}	# base + series, a git tree (developers edit here)
 KSRC_BASE=$BUILD/linux-base	# worktree of the pristine base
